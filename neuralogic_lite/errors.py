@@ -1,0 +1,79 @@
+"""One exception family for every mistake the library reports on purpose.
+
+Library code raises these and never prints; the CLI prints ``str(error)`` and exits 1.
+"""
+from __future__ import annotations
+
+import linecache
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where something is in a source file (1-based line and column)."""
+
+    file: str | None
+    line: int
+    column: int
+    line_text: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.file or '<text>'}:{self.line}:{self.column}"
+
+    def source_line(self) -> str | None:
+        """The text of the line, given or read back from the file."""
+        if self.line_text is not None:
+            return self.line_text
+        if self.file:
+            return linecache.getline(self.file, self.line).rstrip("\r\n") or None
+        return None
+
+    def excerpt(self) -> str:
+        """The source line with a caret under the column ("" when the line is unknown)."""
+        line = self.source_line()
+        if line is None:
+            return ""
+        text = line.expandtabs(1).rstrip()
+        return f"    {text}\n    {' ' * (self.column - 1)}^"
+
+
+class NeuraLogicLiteError(Exception):
+    """Base class: a clear message, optionally a source location and the offending rule."""
+
+    def __init__(self, message: str, location: Location | None = None, rule: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.location = location
+        self.rule = rule
+
+    def __str__(self) -> str:
+        parts = [f"{self.location}: {self.message}" if self.location else self.message]
+        if self.location is not None and self.location.excerpt():
+            parts.append(self.location.excerpt())
+        if self.rule:
+            parts.append(f"    in: {self.rule}")
+        return "\n".join(parts)
+
+
+class ParseError(NeuraLogicLiteError):
+    """The text is not valid NeuraLogic syntax (always carries a location)."""
+
+
+class InputError(NeuraLogicLiteError):
+    """Files that cannot be read or paired: missing files, import cycles, sample layouts."""
+
+
+class TemplateError(NeuraLogicLiteError):
+    """A well-formed template that means nothing: arity clashes, shapes, unknown functions."""
+
+
+class GroundingError(NeuraLogicLiteError):
+    """Grounding failed: an underivable query, an unstratifiable negation."""
+
+
+class NetworkError(NeuraLogicLiteError):
+    """The neural network cannot be built or run: a cycle, a shape mismatch at run time."""
+
+
+class TrainingError(NeuraLogicLiteError):
+    """Learning went wrong: a NaN loss, an empty training set."""

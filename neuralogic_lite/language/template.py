@@ -1,0 +1,61 @@
+"""Building a ``Template`` from text or a file, with ``import`` lines spliced in place."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from ..errors import InputError, ParseError
+from .ir import Fact, Rule, Template
+from .parser import Clause, Conjunction, Import, parse_statements
+from .sources import read_source
+
+
+def parse_template(text: str, file: str | None = None, base: str | os.PathLike | None = None) -> Template:
+    """Parse template text; ``import`` paths are relative to ``base`` (default: the current directory)."""
+    base_dir = Path(base) if base is not None else (Path(file).parent if file else Path.cwd())
+    chain = (Path(file).resolve(),) if file else ()
+    statements = _template_statements(text, file, base_dir, chain)
+    return Template(tuple(statements), source=file)
+
+
+def load_template(path: str | os.PathLike) -> Template:
+    """Read and parse the template file at ``path`` (imports relative to its directory)."""
+    path = Path(path)
+    return parse_template(read_source(path), file=str(path), base=path.parent)
+
+
+def _template_statements(text: str, file: str | None, base: Path, chain: tuple[Path, ...]) -> list:
+    out = []
+    for statement in parse_statements(text, file):
+        if isinstance(statement, Import):
+            for name in statement.paths:
+                out.extend(_imported(base / name, statement, chain))
+        elif isinstance(statement, Clause):
+            out.append(_rule(statement))
+        elif isinstance(statement, Conjunction):
+            out.extend(Fact(lit, loc) for lit, loc in zip(statement.literals, statement.locations))
+        else:
+            out.append(statement)
+    return out
+
+
+def _imported(path: Path, statement: Import, chain: tuple[Path, ...]) -> list:
+    resolved = path.resolve()
+    if resolved in chain:
+        cycle = " -> ".join(p.name for p in (*chain, resolved))
+        raise InputError(f"import cycle: {cycle}", statement.location)
+    if not path.is_file():
+        raise InputError(f"imported file {path} does not exist", statement.location)
+    return _template_statements(read_source(path), str(path), path.parent, (*chain, resolved))
+
+
+def _rule(clause: Clause) -> Rule:
+    if len(clause.heads) != 1:
+        raise ParseError(f"a template rule has one head literal, this one has {len(clause.heads)}",
+                         clause.location)
+    return Rule(clause.heads[0], clause.body, clause.offset, clause.metadata, clause.location)
+
+
+def parse_statements_file(path: str | os.PathLike) -> list:
+    """The raw statements of an examples or queries file (roles are not interpreted)."""
+    return parse_statements(read_source(path), str(path))
