@@ -13,7 +13,8 @@ import numpy as np
 
 def to_float32(text: str, value: float) -> float:
     """The float32 nearest to the decimal ``text`` (whose float64 reading is ``value``)."""
-    single = np.float32(value)
+    with np.errstate(over="ignore"):
+        single = np.float32(value)
     if not np.isfinite(single) or float(single) == value:
         return float(single)
     # Rounding twice (decimal -> float64 -> float32) is wrong only when the float64 value

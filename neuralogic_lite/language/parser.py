@@ -26,13 +26,18 @@ from .symbols import CONSTANTS
 # ----------------------------------------------------------------------------- syntax-level statements
 @dataclass(frozen=True, slots=True)
 class Clause:
-    """``h1, ..., hk :- b1, ..., bn [, offset]. [metadata]`` before its role is known."""
+    """``h1, ..., hk :- b1, ..., bn [, offset]. [metadata]`` before its role is known.
+
+    ``label`` holds the valued queries of ``label :- h :- b.``, the first statement of a
+    labelled example that starts with an example-local rule (None otherwise).
+    """
 
     heads: tuple[Literal, ...]
     body: tuple[Literal, ...]
     offset: Weight | None
     metadata: Metadata
     location: Location = field(compare=False)
+    label: tuple[Literal, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,9 +122,15 @@ class _ToIR(Transformer):
     def rule(self, children):
         heads, _, (body, offset) = children[0], children[1], children[2]
         metadata = children[3] if len(children) > 3 else Metadata()
-        literals = [h[0] for h in heads]
         _, line, column = heads[0]
-        return Clause(tuple(literals), body, offset, metadata, self._location(line, column))
+        return Clause(tuple(h[0] for h in heads), body, offset, metadata, self._location(line, column))
+
+    def labelled_rule(self, children):
+        label, _, *rule = children
+        clause = self.rule(rule)
+        _, line, column = label[0]
+        return Clause(clause.heads, clause.body, clause.offset, clause.metadata, self._location(line, column),
+                      tuple(lit[0] for lit in label))
 
     def facts(self, children):
         (literals,) = children

@@ -1,17 +1,22 @@
 """Examples and queries files to ``Sample``s, in the four layouts the reference engine reads.
 
-1. labelled examples, ``1.0 predict :- facts.`` (several valued queries may share the head);
+1. labelled examples, ``1.0 predict :- facts.`` (several valued queries may share a label);
 2. unlabelled examples ``facts.`` and a queries file ``1.0 predict.``, matched by position;
 3. id-linked: examples ``e7 :- facts.`` and queries ``e7 :- 1.0 predict.``;
-4. one example and many queries: every query is a sample over that one example
+4. one example and many queries: every query is a sample of that one example
    (knowledge-base mode).
+
+An example may start with local rules, which apply to it alone: ``s(X) :- a(X). a(1).``
+(unlabelled) or ``1.0 q :- s(X) :- a(X). a(1).`` (labelled).  A clause whose body is ground
+starts a labelled example; one with variables is an example rule.
 """
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 
 from ..errors import InputError
-from .ir import Example, Fact, Literal, Query, Sample
+from .ir import Example, Fact, Literal, Query, Rule, Sample
 from .parser import Clause, Conjunction, parse_statements
 from .sources import read_source
 
@@ -26,15 +31,25 @@ def load_samples(examples_path: str | os.PathLike, queries_path: str | os.PathLi
 def parse_samples(examples_text: str, queries_text: str | None = None,
                   examples_file: str | None = None, queries_file: str | None = None) -> list[Sample]:
     """The samples of examples text and optional queries text, in file order."""
-    examples = _statements(examples_text, examples_file, "examples")
+    examples = _group_examples(_statements(examples_text, examples_file, "examples"), examples_file)
     if queries_text is None:
         return _labelled(examples, examples_file)
-    queries = _statements(queries_text, queries_file, "queries")
-    if queries and all(isinstance(q, Clause) for q in queries):
-        return _id_linked(examples, queries, examples_file)
-    if any(isinstance(q, Clause) for q in queries):
-        raise InputError(f"{queries_file or 'queries'}: mixes id-linked queries (e :- q.) with plain ones (q.)")
-    return _positional(examples, queries, examples_file, queries_file)
+    lines = _statements(queries_text, queries_file, "queries")
+    if lines and all(isinstance(q, Clause) for q in lines):
+        return _id_linked(examples, lines, examples_file)
+    if any(isinstance(q, Clause) for q in lines):
+        bad = next(q for q in lines if isinstance(q, Clause))
+        raise InputError("a queries file is either id-linked ('e7 :- 1.0 q.') or plain ('1.0 q.'), not both",
+                         bad.location)
+    return _positional(examples, lines, examples_file, queries_file)
+
+
+@dataclass
+class _Parsed:
+    """An example as read: its label (if any), facts and local rules."""
+
+    label: tuple[Literal, ...] | None
+    example: Example
 
 
 def _statements(text: str, file: str | None, role: str) -> list[Clause | Conjunction]:
@@ -45,53 +60,86 @@ def _statements(text: str, file: str | None, role: str) -> list[Clause | Conjunc
     return statements
 
 
+def _is_ground(literals) -> bool:
+    return all(lit.is_ground for lit in literals)
+
+
+def _local_rule(clause: Clause) -> Rule:
+    if len(clause.heads) != 1:
+        raise InputError("an example rule has one head literal", clause.location)
+    return Rule(clause.heads[0], clause.body, clause.offset, clause.metadata, clause.location)
+
+
+def _group_examples(statements: list, file: str | None) -> list[_Parsed]:
+    """Split the statements into examples: ``[label :-] rule. ... facts.`` or ``label :- facts.``."""
+    out: list[_Parsed] = []
+    label, rules, start = None, [], None
+    for s in statements:
+        if isinstance(s, Clause) and s.label is None and not rules and _is_ground(s.body) and s.offset is None:
+            out.append(_Parsed(s.heads, Example(tuple(Fact(lit) for lit in s.body), (), None, s.location)))
+            continue
+        if isinstance(s, Clause):
+            if s.label is not None:
+                if rules:
+                    raise InputError("a labelled example starts before the previous example's facts",
+                                     s.location)
+                label = s.label
+            start = start or s.location
+            rules.append(_local_rule(s))
+            continue
+        facts = tuple(Fact(lit, loc) for lit, loc in zip(s.literals, s.locations))
+        for fact in facts:
+            if not fact.literal.is_ground:
+                raise InputError(f"example fact {fact.literal} has variables", fact.location)
+        out.append(_Parsed(label, Example(facts, tuple(rules), None, start or s.location)))
+        label, rules, start = None, [], None
+    if rules:
+        raise InputError(f"{file or 'examples'}: the last example has rules but no facts (missing 'facts.')",
+                         rules[-1].location)
+    return out
+
+
 def _query(literal: Literal, location) -> Query:
     target = literal.weight.value if literal.weight is not None else None
     return Query(Literal(literal.predicate, literal.terms, None, literal.negation, literal.hidden), target, location)
 
 
-def _example(statement: Clause | Conjunction, id: str | None = None) -> Example:
-    body = statement.body if isinstance(statement, Clause) else statement.literals
-    return Example(tuple(Fact(lit) for lit in body), (), id, statement.location)
-
-
-def _labelled(examples: list, file: str | None) -> list[Sample]:
+def _labelled(examples: list[_Parsed], file: str | None) -> list[Sample]:
     samples = []
-    for statement in examples:
-        if not isinstance(statement, Clause):
+    for parsed in examples:
+        if parsed.label is None:
             raise InputError(f"{file or 'examples'}: an unlabelled example needs a queries file "
-                             "(or label it: '1.0 predict :- facts.')", statement.location)
-        example = _example(statement)
-        samples.extend(Sample(_query(head, statement.location), example) for head in statement.heads)
+                             "(or a label: '1.0 predict :- facts.')", parsed.example.location)
+        samples.extend(Sample(_query(lit, parsed.example.location), parsed.example) for lit in parsed.label)
     return samples
 
 
-def _positional(examples: list, queries: list[Conjunction], examples_file, queries_file) -> list[Sample]:
-    built = [_example(s) for s in examples]
-    if len(built) == 1 and len(queries) > 1:   # knowledge-base mode: one shared example
-        built = built * len(queries)
-    if len(built) != len(queries):
-        raise InputError(f"{len(examples)} example(s) in {examples_file or 'examples'} but "
-                         f"{len(queries)} query line(s) in {queries_file or 'queries'}; "
-                         "they are matched by position, so the counts must agree")
-    return [Sample(_query(lit, loc), example)
-            for example, line in zip(built, queries)
+def _positional(examples: list[_Parsed], lines: list[Conjunction], examples_file, queries_file) -> list[Sample]:
+    if len(examples) == 1:   # knowledge-base mode: every query asks the one example
+        return [Sample(_query(lit, loc), examples[0].example)
+                for line in lines for lit, loc in zip(line.literals, line.locations)]
+    if len(examples) != len(lines):
+        raise InputError(f"{len(examples)} examples in {examples_file or 'examples'} but {len(lines)} query "
+                         f"lines in {queries_file or 'queries'}; they are matched by position, so the counts "
+                         "must agree")
+    return [Sample(_query(lit, loc), parsed.example)
+            for parsed, line in zip(examples, lines)
             for lit, loc in zip(line.literals, line.locations)]
 
 
-def _id_linked(examples: list, queries: list[Clause], file: str | None) -> list[Sample]:
+def _id_linked(examples: list[_Parsed], lines: list[Clause], file: str | None) -> list[Sample]:
     by_id: dict[str, Example] = {}
-    for statement in examples:
-        if not isinstance(statement, Clause) or len(statement.heads) != 1 or statement.heads[0].terms:
-            raise InputError("with id-linked queries (e :- q.), every example is written 'id :- facts.'",
-                             statement.location)
-        name = statement.heads[0].atom_text()
-        by_id[name] = _example(statement, name)
+    for parsed in examples:
+        if parsed.label is None or len(parsed.label) != 1:
+            raise InputError("with id-linked queries ('e7 :- 1.0 q.'), every example is written 'e7 :- facts.'",
+                             parsed.example.location)
+        name = parsed.label[0].atom_text()
+        e = parsed.example
+        by_id[name] = Example(e.facts, e.rules, name, e.location)
     samples = []
-    for statement in queries:
-        name = statement.heads[0].atom_text()
+    for line in lines:
+        name = line.heads[0].atom_text()
         if name not in by_id:
-            raise InputError(f"query id {name!r} names no example in {file or 'examples'}", statement.location)
-        samples.extend(Sample(_query(lit, statement.location), by_id[name]) for lit in statement.body)
+            raise InputError(f"query id {name!r} names no example in {file or 'examples'}", line.location)
+        samples.extend(Sample(_query(lit, line.location), by_id[name]) for lit in line.body)
     return samples
-

@@ -50,6 +50,8 @@ def _imported(path: Path, statement: Import, chain: tuple[Path, ...]) -> list:
 
 
 def _rule(clause: Clause) -> Rule:
+    if clause.label is not None:
+        raise ParseError("a template rule has one ':-'", clause.location)
     if len(clause.heads) != 1:
         raise ParseError(f"a template rule has one head literal, this one has {len(clause.heads)}",
                          clause.location)

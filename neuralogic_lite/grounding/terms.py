@@ -1,0 +1,44 @@
+"""Ground terms as the grounder's integers, and their numeric readings for the built-ins."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..language.ir import Constant
+from ..language.symbols import CONSTANTS
+
+
+def term_id(term: Constant) -> int:
+    """The grounder's id of a constant: a typed constant ``t:c`` is its own symbol."""
+    if term.type < 0:
+        return term.id
+    return CONSTANTS(f"{CONSTANTS[term.type]}:{CONSTANTS[term.id]}")
+
+
+_numbers = np.empty(0)
+
+
+def numeric_values() -> np.ndarray:
+    """``value[id]``: the number each constant names (NaN for names that are not numbers)."""
+    global _numbers
+    count = len(CONSTANTS)
+    if _numbers.shape[0] < count:
+        extra = np.array([_as_number(CONSTANTS[i]) for i in range(_numbers.shape[0], count)])
+        _numbers = np.concatenate([_numbers, extra])
+    return _numbers
+
+
+def _as_number(name: str) -> float:
+    try:
+        value = float(name)
+    except ValueError:
+        return math.nan
+    return value
+
+
+def number_constant(value: float) -> int:
+    """The constant id that prints as ``value`` (integers without a decimal point)."""
+    if float(value).is_integer():
+        return CONSTANTS(str(int(value)))
+    return CONSTANTS(repr(float(value)))
