@@ -37,6 +37,10 @@ class Location:
         return f"    {text}\n    {' ' * (self.column - 1)}^"
 
 
+class NeuraLogicLiteWarning(UserWarning):
+    """Something legal but probably unintended (the CLI prints these as 'warning: ...')."""
+
+
 class NeuraLogicLiteError(Exception):
     """Base class: a clear message, optionally a source location and the offending rule."""
 

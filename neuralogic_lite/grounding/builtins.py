@@ -1,125 +1,149 @@
-"""Built-in (special, ``@``) predicates, evaluated on whole tables of substitutions.
+"""Built-in (special, ``@``) predicates: filters on whole tables of substitutions.
 
-Each row of ``BUILTINS`` names a predicate, which argument positions it can compute when
-the others are bound, and a vectorised function.  Comparisons read constants as numbers.
+As in the reference, a built-in never computes a value: an argument left unbound ranges over
+the example's universe (every constant of its current model), and the built-in tests every
+completed row.  ``@in(X, c1, ..., ck)`` is the exception: an unbound ``X`` ranges over the
+listed constants.  Numbers compare as doubles; other constants compare by identity (``@eq``)
+or by their text (``@lt`` and friends).  ``!@p`` is the complement of ``@p``.
+
+Each row of ``BUILTINS`` is ``name: (arity or -1 for any, test)``; ``test`` takes the argument
+columns (constant ids) and the ``Context`` and returns a boolean mask.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
 
 from ..errors import TemplateError
-from .rules import Pattern
-from .terms import number_constant, numeric_values
+from ..language.symbols import CONSTANTS
+from .joins import lookup_rows
+from .terms import numeric_values
 
 
-def _column(pattern: Pattern, bindings: np.ndarray, position: int) -> np.ndarray:
-    v, c = pattern.vars[position], pattern.consts[position]
-    return bindings[:, 1 + v] if v >= 0 else np.full(bindings.shape[0], c, np.int64)
+@dataclass
+class Context:
+    """What a built-in may look at besides its arguments: the example of each row and the model."""
+
+    examples: np.ndarray                     # example of every row
+    atoms_of_arity: Callable[[int], np.ndarray]  # arity -> rows (example, args...) of every atom
 
 
 def _numbers(ids: np.ndarray) -> np.ndarray:
     return numeric_values()[ids]
 
 
-def _compare(op: Callable) -> Callable:
-    def test(args: list[np.ndarray]) -> np.ndarray:
+def _texts(ids: np.ndarray) -> np.ndarray:
+    return np.array([CONSTANTS[i] for i in ids], dtype=object)
+
+
+def _eq(args, ctx) -> np.ndarray:
+    a, b = _numbers(args[0]), _numbers(args[1])
+    both = ~np.isnan(a) & ~np.isnan(b)
+    return np.where(both, a == b, args[0] == args[1])
+
+
+def _ordering(compare: Callable) -> Callable:
+    def test(args, ctx):
         a, b = _numbers(args[0]), _numbers(args[1])
-        numeric = ~(np.isnan(a) | np.isnan(b))
-        return numeric & op(np.where(numeric, a, 0), np.where(numeric, b, 0))
+        both = ~np.isnan(a) & ~np.isnan(b)
+        out = np.zeros(a.shape[0], bool)
+        out[both] = compare(a[both], b[both])
+        if (~both).any():
+            out[~both] = compare(_texts(args[0][~both]), _texts(args[1][~both])).astype(bool)
+        return out
     return test
 
 
-def _alldiff(args: list[np.ndarray]) -> np.ndarray:
-    keep = np.ones(args[0].shape[0], bool)
+def _arithmetic(op: Callable) -> Callable:
+    def test(args, ctx):
+        a, b, c = (_numbers(x) for x in args)
+        with np.errstate(all="ignore"):
+            result = op(a, b)
+        return result == c   # NaN (non-numeric, x % 0) never equals
+    return test
+
+
+def _java_mod(a, b):
+    return np.fmod(a, b)   # the sign follows the dividend, as Java's %
+
+
+def _next(args, ctx) -> np.ndarray:
+    return _numbers(args[0]) == _numbers(args[1]) - 1
+
+
+def _alldiff(args, ctx) -> np.ndarray:
+    keep = np.ones(args[0].shape[0] if args else 0, bool)
     for i in range(len(args)):
         for j in range(i + 1, len(args)):
             keep &= args[i] != args[j]
     return keep
 
 
-def _arithmetic(op: Callable) -> Callable:
-    def compute(args: list[np.ndarray]) -> np.ndarray:
-        a, b = _numbers(args[0]), _numbers(args[1])
-        with np.errstate(all="ignore"):
-            out = op(a, b)
-        return np.array([number_constant(x) if np.isfinite(x) else -1 for x in out], np.int64)
-    return compute
+def _in(args, ctx) -> np.ndarray:
+    keep = np.zeros(args[0].shape[0], bool)
+    for other in args[1:]:
+        keep |= args[0] == other
+    return keep
 
 
-def _shift(by: int) -> Callable:
-    def compute(args: list[np.ndarray]) -> np.ndarray:
-        a = _numbers(args[0]) + by
-        return np.array([number_constant(x) if np.isfinite(x) and float(x).is_integer() else -1 for x in a],
-                        np.int64)
-    return compute
+def _maxcard(args, ctx) -> np.ndarray:
+    k = _numbers(args[0])
+    rows = np.stack(args[1:], axis=1) if len(args) > 1 else np.empty((k.shape[0], 0), np.int64)
+    distinct = np.array([len(set(r)) for r in rows.tolist()], dtype=float)
+    return ~np.isnan(k) & (distinct <= k)
 
 
-# name -> (arity or -1 for any, filter(args) -> keep mask, {output position: (input positions, compute)})
-BUILTINS: dict[str, tuple[int, Callable | None, dict[int, tuple[tuple[int, ...], Callable]]]] = {
-    "eq": (2, lambda a: a[0] == a[1], {1: ((0,), lambda a: a[0]), 0: ((1,), lambda a: a[0])}),
-    "neq": (2, lambda a: a[0] != a[1], {}),
-    "lt": (2, _compare(np.less), {}),
-    "leq": (2, _compare(np.less_equal), {}),
-    "gt": (2, _compare(np.greater), {}),
-    "geq": (2, _compare(np.greater_equal), {}),
-    "alldiff": (-1, _alldiff, {}),
-    "true": (-1, lambda a: np.ones(a[0].shape[0] if a else 0, bool) if a else None, {}),
-    "false": (-1, lambda a: np.zeros(a[0].shape[0], bool) if a else None, {}),
-    "next": (2, lambda a: a[1] == _shift(1)([a[0]]), {1: ((0,), _shift(1)), 0: ((1,), _shift(-1))}),
-    "add": (3, None, {2: ((0, 1), _arithmetic(np.add))}),
-    "sub": (3, None, {2: ((0, 1), _arithmetic(np.subtract))}),
-    "mod": (3, None, {2: ((0, 1), _arithmetic(np.mod))}),
+def _anypred(args, ctx) -> np.ndarray:
+    atoms = ctx.atoms_of_arity(len(args))
+    keys = np.stack([ctx.examples, *args], axis=1)
+    return lookup_rows(keys, atoms) >= 0
+
+
+def _constant(value: bool) -> Callable:
+    def test(args, ctx):
+        return np.full(ctx.examples.shape[0], value)
+    return test
+
+
+BUILTINS: dict[str, tuple[int, Callable]] = {
+    "eq": (2, _eq),
+    "neq": (2, lambda a, c: ~_eq(a, c)),
+    "lt": (2, _ordering(lambda x, y: x < y)),
+    "leq": (2, _ordering(lambda x, y: x <= y)),
+    "gt": (2, _ordering(lambda x, y: x > y)),
+    "geq": (2, _ordering(lambda x, y: x >= y)),
+    "next": (2, _next),
+    "add": (3, _arithmetic(np.add)),
+    "sub": (3, _arithmetic(np.subtract)),
+    "mod": (3, _arithmetic(_java_mod)),
+    "alldiff": (-1, _alldiff),
+    "in": (-1, _in),
+    "maxcard": (-1, _maxcard),
+    "anypred": (-1, _anypred),
+    "true": (-1, _constant(True)),
+    "false": (-1, _constant(False)),
 }
 
 
-def _spec(pattern: Pattern):
-    name = pattern.literal.name
-    spec = BUILTINS.get(name)
-    if spec is None:
+def is_builtin(name: str) -> bool:
+    return name in BUILTINS
+
+
+def check_builtin(name: str, arity: int, where) -> None:
+    """Raise a clear error for an unknown built-in or a wrong number of arguments."""
+    if name.startswith("embed"):
+        return
+    if name not in BUILTINS:
         raise TemplateError(f"unknown built-in predicate @{name}; known: "
-                            + ", ".join("@" + n for n in sorted(BUILTINS)))
-    arity = spec[0]
-    if arity >= 0 and arity != pattern.arity:
-        raise TemplateError(f"@{name} takes {arity} arguments, not {pattern.arity}")
-    return spec
+                            + ", ".join("@" + n for n in sorted(BUILTINS)), *where)
+    expected = BUILTINS[name][0]
+    if expected >= 0 and expected != arity:
+        raise TemplateError(f"@{name} takes {expected} arguments, not {arity}", *where)
 
 
-def _free(pattern: Pattern, bound: set[int]) -> set[int]:
-    return {a for a, v in enumerate(pattern.vars) if v >= 0 and v not in bound}
-
-
-def binds(pattern: Pattern, bound: set[int]) -> bool:
-    """Whether the built-in can run now: all arguments bound, or all but one it can compute."""
-    free = _free(pattern, bound)
-    if not free:
-        return True
-    _, _, outputs = _spec(pattern)
-    return len(free) == 1 and next(iter(free)) in outputs
-
-
-def apply_builtin(pattern: Pattern, bindings: np.ndarray, bound: set[int]) -> tuple[np.ndarray, np.ndarray]:
-    """``(kept row indices, new bindings)`` after evaluating the built-in on every row."""
-    _, test, outputs = _spec(pattern)
-    free = _free(pattern, bound)
-    rows = np.arange(bindings.shape[0])
-    if free:
-        (position,) = free
-        inputs, compute = outputs[position]
-        values = compute([_column(pattern, bindings, i) for i in inputs])
-        keep = values >= 0
-        rows, bindings = rows[keep], bindings[keep].copy()
-        bindings[:, 1 + pattern.vars[position]] = values[keep]
-        bound.add(pattern.vars[position])
-        return rows, bindings
-    args = [_column(pattern, bindings, i) for i in range(pattern.arity)]
-    if test is None:
-        position = max(outputs)
-        inputs, compute = outputs[position]
-        keep = compute([args[i] for i in inputs]) == args[position]
-    else:
-        keep = test(args)
-        if keep is None:
-            keep = np.ones(bindings.shape[0], bool)
-    return rows[keep], bindings[keep]
+def evaluate_builtin(name: str, args: list[np.ndarray], ctx: Context, negated: bool) -> np.ndarray:
+    """The rows (a boolean mask) on which ``@name(args)`` holds (or fails, when ``negated``)."""
+    mask = BUILTINS[name][1](args, ctx)
+    return ~mask if negated else mask

@@ -11,8 +11,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .builtins import apply_builtin, binds
+from .builtins import Context, evaluate_builtin
 from .joins import group_rows, join_rows, lookup_rows
+from ..language.ir import Negation
 from .rules import CompiledRule, Pattern
 from .stratify import Stratum
 
@@ -25,8 +26,9 @@ class Database:
     Rows are only ever appended, so a row index names one ground atom for good.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, types: np.ndarray | None = None) -> None:
         self.tables: dict[int, np.ndarray] = {}
+        self.types = types if types is not None else np.empty(0, np.int64)   # constant -> type (-1 none)
 
     def rows(self, predicate: int, arity: int) -> np.ndarray:
         table = self.tables.get(predicate)
@@ -76,11 +78,15 @@ def _instantiate(pattern: Pattern, bindings: np.ndarray) -> np.ndarray:
     return out
 
 
-def _matching(pattern: Pattern, table: np.ndarray) -> np.ndarray:
-    """Indices of the table rows that fit the pattern's constants and repeated variables."""
+def _matching(pattern: Pattern, table: np.ndarray, types: np.ndarray) -> np.ndarray:
+    """Indices of the table rows that fit the pattern's constants, repeated and typed variables."""
     mask = np.ones(table.shape[0], bool)
     first_position: dict[int, int] = {}
     for a, (v, c) in enumerate(zip(pattern.vars, pattern.consts)):
+        if v >= 0 and pattern.types and pattern.types[a] >= 0:
+            column = table[:, 1 + a]
+            known = column < types.shape[0]
+            mask &= known & (types[np.where(known, column, 0)] == pattern.types[a])
         if v < 0:
             mask &= table[:, 1 + a] == c
         elif v in first_position:
@@ -90,9 +96,10 @@ def _matching(pattern: Pattern, table: np.ndarray) -> np.ndarray:
     return np.flatnonzero(mask) if not mask.all() else np.arange(table.shape[0])
 
 
-def _join(bindings, atoms, position: int, pattern: Pattern, table: np.ndarray, bound: set[int]):
+def _join(bindings, atoms, position: int, pattern: Pattern, table: np.ndarray, bound: set[int],
+          types: np.ndarray):
     """Extend every substitution with the matching rows of ``table`` for body literal ``position``."""
-    candidates = _matching(pattern, table)
+    candidates = _matching(pattern, table, types)
     rows = table[candidates]
     shared, fresh = [], []
     seen: set[int] = set()
@@ -121,90 +128,139 @@ def _seed(rule: CompiledRule, examples: np.ndarray) -> np.ndarray:
     return seed
 
 
+def universe(db: Database) -> np.ndarray:
+    """Rows ``(example, constant)``: every constant occurring in some atom of each example."""
+    parts = [t[:, [0, a]] for t in db.tables.values() for a in range(1, t.shape[1])]
+    if not parts:
+        return np.empty((0, 2), np.int64)
+    pairs = np.concatenate(parts)
+    _, first = group_rows(pairs)
+    return pairs[np.sort(first)]
+
+
+def _range_over(bindings, atoms, variables: list[int], domain: np.ndarray, bound: set[int]):
+    """Extend every substitution with every value of ``domain`` ((example, constant) rows)."""
+    for v in variables:
+        li, ri = join_rows(bindings[:, [0]], domain[:, [0]])
+        bindings, atoms = bindings[li], atoms[li]
+        bindings[:, 1 + v] = domain[ri, 1]
+        bound.add(v)
+    return bindings, atoms
+
+
 def ground_rule(rule: CompiledRule, db: Database, examples: np.ndarray,
-                delta: tuple[int, np.ndarray] | None = None) -> Groundings:
+                delta: tuple[int, np.ndarray] | None = None, domain: np.ndarray | None = None) -> Groundings:
     """All substitutions satisfying ``rule``'s body in ``db``.
 
     ``delta=(position, rows)`` replaces the table of body literal ``position`` by ``rows``
     (semi-naive rounds); the atoms recorded for that literal are then not table rows.
+    Variables bound by no positive literal range over ``domain`` (default: the universe).
     """
     bindings = _seed(rule, examples)
     atoms = np.full((bindings.shape[0], len(rule.body)), _UNBOUND, np.int64)
     bound: set[int] = set()
     todo = [i for i, p in enumerate(rule.body) if rule.kind(p.literal) in ("input", "hidden")]
     waiting = [i for i, p in enumerate(rule.body) if rule.kind(p.literal) in ("builtin", "negated")]
-    while todo or waiting:
-        bindings, atoms, waiting = _apply_ready(rule, db, bindings, atoms, waiting, bound)
-        if not todo:
-            if waiting:  # built-ins that bind nothing we can reach: unsafe
-                _unsafe(rule, waiting, bound)
-            break
+    while todo and bindings.shape[0]:
         # next: the first literal sharing a variable with what is bound (else the first one)
         pick = next((i for i in todo if any(v in bound for v in rule.body[i].vars if v >= 0)), todo[0])
         todo.remove(pick)
         pattern = rule.body[pick]
         table = delta[1] if delta is not None and delta[0] == pick else db.rows(pattern.predicate, pattern.arity)
-        bindings, atoms = _join(bindings, atoms, pick, pattern, table, bound)
-        if bindings.shape[0] == 0:
-            break
+        bindings, atoms = _join(bindings, atoms, pick, pattern, table, bound, db.types)
+        bindings, atoms, waiting = _filter_ready(rule, db, bindings, atoms, waiting, bound)
+    if bindings.shape[0] and (waiting or any(v >= 0 and v not in bound for v in rule.head.vars)):
+        domain = universe(db) if domain is None else domain
+        for i in list(waiting):
+            pattern = rule.body[i]
+            free = [v for v in dict.fromkeys(pattern.vars) if v >= 0 and v not in bound]
+            bindings, atoms = _range_over(bindings, atoms, free, _domain_of(pattern, free, domain), bound)
+            bindings, atoms, waiting = _filter_ready(rule, db, bindings, atoms, waiting, bound)
+        free = [v for v in dict.fromkeys(rule.head.vars) if v >= 0 and v not in bound]
+        bindings, atoms = _range_over(bindings, atoms, free, domain, bound)
     return Groundings(rule, bindings, atoms)
 
 
-def _apply_ready(rule, db, bindings, atoms, waiting, bound):
-    """Apply the built-ins and negations whose inputs are bound, until none is ready."""
-    progress = True
-    while progress and waiting and bindings.shape[0]:
-        progress = False
-        for i in list(waiting):
-            pattern = rule.body[i]
-            if rule.kind(pattern.literal) == "negated":
-                if not pattern.bound_by(bound):
-                    continue
-                table = db.rows(pattern.predicate, pattern.arity)
-                present = lookup_rows(_instantiate(pattern, bindings), table) >= 0
-                bindings, atoms = bindings[~present], atoms[~present]
-            else:
-                if not binds(pattern, bound):
-                    continue
-                keep, bindings = apply_builtin(pattern, bindings, bound)
-                atoms = atoms[keep]
-            waiting.remove(i)
-            progress = True
+def _domain_of(pattern: Pattern, free: list[int], universe_rows: np.ndarray) -> np.ndarray:
+    """``@in(X, c1, ..., ck)`` with X free ranges over the listed constants; all else over the universe."""
+    literal = pattern.literal
+    if literal.special and literal.name == "in" and free == [pattern.vars[0]] and all(c >= 0 for c in pattern.consts[1:]):
+        listed = np.array(pattern.consts[1:], np.int64)
+        examples = np.unique(universe_rows[:, 0])
+        return np.stack([np.repeat(examples, listed.shape[0]), np.tile(listed, examples.shape[0])], axis=1)
+    return universe_rows
+
+
+def _filter_ready(rule, db, bindings, atoms, waiting, bound):
+    """Apply the built-ins and negations whose variables are all bound."""
+    for i in list(waiting):
+        pattern = rule.body[i]
+        if not pattern.bound_by(bound) or bindings.shape[0] == 0:
+            continue
+        literal = pattern.literal
+        negated = literal.negation is Negation.HARD
+        if literal.special:
+            args = [bindings[:, 1 + v] if v >= 0 else np.full(bindings.shape[0], c, np.int64)
+                    for v, c in zip(pattern.vars, pattern.consts)]
+            context = Context(bindings[:, 0], lambda arity: _atoms_of_arity(db, arity))
+            keep = evaluate_builtin(literal.name, args, context, negated)
+        else:
+            table = db.rows(pattern.predicate, pattern.arity)
+            keep = lookup_rows(_instantiate(pattern, bindings), table) < 0
+        bindings, atoms = bindings[keep], atoms[keep]
+        waiting.remove(i)
     return bindings, atoms, waiting
 
 
-def _unsafe(rule: CompiledRule, waiting: list[int], bound: set[int]) -> None:
-    from ..errors import TemplateError
-    literal = rule.body[waiting[0]].literal
-    free = sorted({rule.variables[v] for v in rule.body[waiting[0]].vars if v >= 0 and v not in bound})
-    raise TemplateError(f"{literal.atom_text()} needs its variable(s) {', '.join(free)} bound by a positive "
-                        "literal", rule.rule.location, str(rule.rule))
+def _atoms_of_arity(db: Database, arity: int) -> np.ndarray:
+    tables = [t for t in db.tables.values() if t.shape[1] == 1 + arity]
+    return np.concatenate(tables) if tables else np.empty((0, 1 + arity), np.int64)
+
+
+def uses_universe(rule: CompiledRule) -> bool:
+    """Whether some variable of ``rule`` is bound by no positive body literal."""
+    bound = {v for p in rule.positive for v in p.vars if v >= 0}
+    others = [v for p in (rule.head, *rule.body) for v in p.vars if v >= 0]
+    return any(v not in bound for v in others)
 
 
 def least_model(strata: list[Stratum], db: Database, examples: np.ndarray) -> None:
-    """Extend ``db`` to the least model of the stratified rules (in place)."""
-    for stratum in strata:
-        if not stratum.recursive:
-            for rule in stratum.rules:
-                db.add(rule.head.predicate, ground_rule(rule, db, examples).head_rows())
-            continue
-        members = {r.head.predicate for r in stratum.rules}
-        delta: dict[int, np.ndarray] = {}
+    """Extend ``db`` to the least model of the stratified rules (in place).
+
+    Rules with variables that range over the universe are re-run, with everything after
+    them, until the universe stops growing (it only grows through such rules and ``@in``).
+    """
+    universal = any(uses_universe(r) for s in strata for r in s.rules)
+    while True:
+        size = universe(db).shape[0] if universal else 0
+        for stratum in strata:
+            _evaluate(stratum, db, examples)
+        if not universal or universe(db).shape[0] == size:
+            return
+
+
+def _evaluate(stratum: Stratum, db: Database, examples: np.ndarray) -> None:
+    if not stratum.recursive:
         for rule in stratum.rules:
-            new = db.add(rule.head.predicate, ground_rule(rule, db, examples).head_rows())
-            delta[rule.head.predicate] = _stack(delta.get(rule.head.predicate), new)
-        while any(d.shape[0] for d in delta.values()):
-            last, delta = delta, {}
-            for rule in stratum.rules:
-                for position, pattern in enumerate(rule.body):
-                    rows = last.get(pattern.predicate)
-                    if pattern.predicate not in members or rows is None or rows.shape[0] == 0:
-                        continue
-                    if rule.kind(pattern.literal) not in ("input", "hidden"):
-                        continue
-                    found = ground_rule(rule, db, examples, (position, rows)).head_rows()
-                    new = db.add(rule.head.predicate, found)
-                    delta[rule.head.predicate] = _stack(delta.get(rule.head.predicate), new)
+            db.add(rule.head.predicate, ground_rule(rule, db, examples).head_rows())
+        return
+    members = {r.head.predicate for r in stratum.rules}
+    delta: dict[int, np.ndarray] = {}
+    for rule in stratum.rules:
+        new = db.add(rule.head.predicate, ground_rule(rule, db, examples).head_rows())
+        delta[rule.head.predicate] = _stack(delta.get(rule.head.predicate), new)
+    while any(d.shape[0] for d in delta.values()):
+        last, delta = delta, {}
+        for rule in stratum.rules:
+            for position, pattern in enumerate(rule.body):
+                rows = last.get(pattern.predicate)
+                if pattern.predicate not in members or rows is None or rows.shape[0] == 0:
+                    continue
+                if rule.kind(pattern.literal) not in ("input", "hidden"):
+                    continue
+                found = ground_rule(rule, db, examples, (position, rows)).head_rows()
+                new = db.add(rule.head.predicate, found)
+                delta[rule.head.predicate] = _stack(delta.get(rule.head.predicate), new)
 
 
 def _stack(a: np.ndarray | None, b: np.ndarray) -> np.ndarray:

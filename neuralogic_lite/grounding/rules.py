@@ -10,8 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..errors import TemplateError
-from ..language.ir import Constant, Literal, Negation, Rule, Variable
+from ..language.ir import Literal, Negation, Rule, Variable
 from .terms import term_id
 
 
@@ -24,6 +23,7 @@ class Pattern:
     vars: tuple[int, ...]
     consts: tuple[int, ...]
     literal: Literal
+    types: tuple[int, ...] = ()        # per argument: the type a typed variable demands, or -1
 
     @property
     def arity(self) -> int:
@@ -65,26 +65,26 @@ class CompiledRule:
 
 
 def _pattern(literal: Literal, numbering: dict[str, int]) -> Pattern:
-    vars_, consts = [], []
+    vars_, consts, types = [], [], []
     for term in literal.terms:
         if isinstance(term, Variable):
             vars_.append(numbering.setdefault(term.name, len(numbering)))
             consts.append(-1)
+            types.append(term.type)
         else:
             vars_.append(-1)
             consts.append(term_id(term))
-    return Pattern(literal.predicate, tuple(vars_), tuple(consts), literal)
+            types.append(-1)
+    return Pattern(literal.predicate, tuple(vars_), tuple(consts), literal, tuple(types))
 
 
 def compile_rule(rule: Rule, index: int, examples: np.ndarray | None = None) -> CompiledRule:
-    """Number the rule's variables (body first, in order of appearance) and check it is safe."""
+    """Number the rule's variables (body first, in order of appearance).
+
+    Variables that no positive body literal binds range over the example's universe, as in
+    the reference (a template fact with variables, ``<2.0> edge(X, X).``, is such a rule).
+    """
     numbering: dict[str, int] = {}
     body = tuple(_pattern(lit, numbering) for lit in rule.body)
     head = _pattern(rule.head, numbering)
-    compiled = CompiledRule(index, rule, head, body, tuple(numbering), examples)
-    bound = {v for p in compiled.positive for v in p.vars if v >= 0}
-    unbound = [compiled.variables[v] for v in head.vars if v >= 0 and v not in bound]
-    if unbound and not any(p.literal.special for p in body):
-        raise TemplateError(f"head variable(s) {', '.join(unbound)} do not occur in the positive body",
-                            rule.location, str(rule))
-    return compiled
+    return CompiledRule(index, rule, head, body, tuple(numbering), examples)

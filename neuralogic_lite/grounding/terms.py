@@ -10,10 +10,18 @@ from ..language.symbols import CONSTANTS
 
 
 def term_id(term: Constant) -> int:
-    """The grounder's id of a constant: a typed constant ``t:c`` is its own symbol."""
-    if term.type < 0:
-        return term.id
-    return CONSTANTS(f"{CONSTANTS[term.type]}:{CONSTANTS[term.id]}")
+    """The grounder's id of a constant: its name (``woman:a1`` and ``a1`` are one constant,
+    whose type comes from ``constant_types``)."""
+    return term.id
+
+
+def constant_types(constants) -> np.ndarray:
+    """``type[id]`` of every constant (-1: untyped): the last type written for its name."""
+    types = np.full(len(CONSTANTS), -1, np.int64)
+    for constant in constants:
+        if constant.type >= 0:
+            types[constant.id] = constant.type
+    return types
 
 
 _numbers = np.empty(0)

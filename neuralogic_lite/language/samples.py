@@ -108,8 +108,8 @@ def _labelled(examples: list[_Parsed], file: str | None) -> list[Sample]:
     samples = []
     for parsed in examples:
         if parsed.label is None:
-            raise InputError(f"{file or 'examples'}: an unlabelled example needs a queries file "
-                             "(or a label: '1.0 predict :- facts.')", parsed.example.location)
+            raise InputError("an unlabelled example needs a queries file (or a label: '1.0 predict :- facts.')",
+                             parsed.example.location)
         samples.extend(Sample(_query(lit, parsed.example.location), parsed.example) for lit in parsed.label)
     return samples
 

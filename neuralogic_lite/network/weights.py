@@ -1,0 +1,134 @@
+"""The weight table: every parameter of a network, numbered as the reference engine numbers them.
+
+Template weights come first, in the reference's order, so a PyNeuraLogic ``state_dict`` maps
+onto ours index for index: all rules (head weight, body weights, offset), then weighted
+facts, then predicate offsets.  Fixed ``<...>`` weights take an index too.  ``$name``
+weights get one index, at their first occurrence.  Constants the network needs besides
+(fact values from examples, ``[offset=v]`` metadata) follow, deduplicated by value.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..errors import TemplateError
+from ..language.ir import Fact, PredicateMetadata, PredicateOffset, Rule, Template, Value, ValueKind, Weight
+
+
+def weight_shape(value: Value) -> tuple[int, int]:
+    """(rows, cols) of a written value: ``{n}``/``{n,1}`` and ``[a, b]`` are columns, ``{1,n}``
+    a row, ``{1}``/``{1,1}`` and numbers scalars."""
+    shape = value.shape
+    if value.kind is ValueKind.SCALAR or shape in ((1,), (1, 1)):
+        return 1, 1
+    if len(shape) == 1:
+        return shape[0], 1
+    if len(shape) == 2:
+        return shape[0], shape[1]
+    raise TemplateError(f"weights have at most two dimensions, not {value}")
+
+
+def written_array(value: Value, exact: bool) -> np.ndarray:
+    """A written value as (rows, cols) float64.  The reference reads scalars as float32 (unless
+    ``exact``) and vectors and matrices as doubles."""
+    rows, cols = weight_shape(value)
+    data = value.data if exact or value.kind is not ValueKind.SCALAR else value.data32
+    return np.array(data, np.float64).reshape(rows, cols)
+
+
+@dataclass
+class WeightTable:
+    """Parameters: shapes, which are learnable, and their written initial values.
+
+    ``start`` indexes one flat float64 buffer; weight ``i`` occupies
+    ``buffer[start[i]:start[i+1]]`` as a row-major (rows[i], cols[i]) block.
+    """
+
+    names: list[str] = field(default_factory=list)
+    rows: list[int] = field(default_factory=list)
+    cols: list[int] = field(default_factory=list)
+    learnable: list[bool] = field(default_factory=list)
+    initial: list[np.ndarray | None] = field(default_factory=list)   # None: drawn at random
+    in_state_dict: list[bool] = field(default_factory=list)
+    exact: bool = False
+    _by_object: dict[int, int] = field(default_factory=dict, repr=False)
+    _by_name: dict[str, int] = field(default_factory=dict, repr=False)
+    _constants: dict[tuple, int] = field(default_factory=dict, repr=False)
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    @property
+    def start(self) -> np.ndarray:
+        sizes = np.array(self.rows, np.int64) * np.array(self.cols, np.int64)
+        return np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+
+    def _append(self, name: str, shape: tuple[int, int], learnable: bool, initial, in_state_dict: bool) -> int:
+        self.names.append(name)
+        self.rows.append(shape[0])
+        self.cols.append(shape[1])
+        self.learnable.append(learnable)
+        self.initial.append(initial)
+        self.in_state_dict.append(in_state_dict)
+        return len(self.names) - 1
+
+    def add(self, weight: Weight, in_state_dict: bool = True) -> int:
+        """Number a template weight (a named weight only at its first occurrence)."""
+        if weight.name is not None and weight.name in self._by_name:
+            index = self._by_name[weight.name]
+        else:
+            shape = weight_shape(weight.value)
+            initial = None if weight.value.is_random else written_array(weight.value, self.exact)
+            name = weight.name or f"w{len(self.names)}"
+            index = self._append(name, shape, not weight.fixed, initial, in_state_dict and not weight.fixed)
+            if weight.name is not None:
+                self._by_name[weight.name] = index
+        self._by_object[id(weight)] = index
+        return index
+
+    def of(self, weight: Weight | None) -> int:
+        """The id of a numbered template weight; -1 for none (the unit weight)."""
+        if weight is None:
+            return -1
+        return self._by_object[id(weight)]
+
+    def constant(self, array: np.ndarray) -> int:
+        """A fixed value (an example fact's value, an ``[offset=v]``), one entry per distinct value."""
+        array = np.asarray(array, np.float64)
+        key = (array.shape, array.tobytes())
+        if key not in self._constants:
+            self._constants[key] = self._append(f"c{len(self.names)}", array.shape, False, array.copy(), False)
+        return self._constants[key]
+
+    def value_of(self, weight: Weight) -> int:
+        """The id holding a fact's value: its template weight, or a constant for a fixed value."""
+        known = self._by_object.get(id(weight))
+        if known is not None:
+            return known
+        if weight.fixed or not weight.value.is_random:
+            return self.constant(written_array(weight.value, self.exact))
+        raise TemplateError(f"example fact value {weight} must be a fixed value like <0.5>")
+
+
+def number_template_weights(template: Template, heads: set[int], exact: bool = False) -> WeightTable:
+    """Number every weight written in ``template`` in the reference engine's order.
+
+    ``heads`` are the predicates that head some rule: the offset of any other predicate takes
+    an index but, as in the reference, is not part of the model's state dict.
+    """
+    table = WeightTable(exact=exact)
+    for rule in template.rules:
+        for weight in (rule.head.weight, *(lit.weight for lit in rule.body), rule.offset):
+            if weight is not None:
+                table.add(weight)
+    for fact in template.facts:
+        if fact.literal.weight is not None:
+            table.add(fact.literal.weight)
+    for offset in template.predicate_offsets:
+        table.add(offset.weight, in_state_dict=offset.predicate in heads)
+    return table
+
+
+__all__ = ["WeightTable", "number_template_weights", "weight_shape", "written_array",
+           "Fact", "PredicateMetadata", "PredicateOffset", "Rule"]
