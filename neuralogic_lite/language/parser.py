@@ -8,6 +8,7 @@ rule, a labelled example or an id-linked query depends on the file's role, which
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import dataclass, field
 from typing import NamedTuple
 from functools import lru_cache
@@ -16,7 +17,7 @@ from pathlib import Path
 from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
-from ..errors import Location, NeuraLogicLiteError, ParseError
+from ..errors import Location, NeuraLogicLiteError, NeuraLogicLiteWarning, ParseError
 from .ir import (Constant, Literal, Metadata, Negation, PredicateMetadata, PredicateOffset, TemplateMetadata,
                  Value, ValueKind, Variable, Weight, WeightMetadata, WeightRef, predicate)
 from .numbers import parse_number
@@ -140,11 +141,18 @@ class _ToIR(Transformer):
         return literals
 
     def body(self, children):
-        offset = children.pop() if isinstance(children[-1], Weight) else None
+        offset = children.pop() if isinstance(children[-1], Weight) or children[-1] is None else None
         return tuple(l[0] for l in children), offset
 
     def offset(self, children):
         return children[0]
+
+    @v_args(inline=True)
+    def stray_weight(self, weight):
+        warnings.warn(f"{self.file or '<text>'}: a weight '{weight}' follows the last body literal without a comma; "
+                      f"it is ignored, as the reference engine ignores it (write ', {weight}' for an offset)",
+                      NeuraLogicLiteWarning, stacklevel=2)
+        return None
 
     def pred_offset(self, children):
         name, arity, weight = children

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from neuralogic_lite import parse_template
-from neuralogic_lite.errors import ParseError
+from neuralogic_lite.errors import NeuraLogicLiteWarning, ParseError
 from neuralogic_lite.language import Negation, ValueKind, Variable
 from neuralogic_lite.language.parser import Clause, Conjunction, Import, blank_block_comments, parse_statements
 
@@ -29,9 +29,10 @@ def test_both_implication_arrows_and_multiline_statements():
     assert a == b
 
 
-def test_offset_without_comma_as_in_old_templates():
-    rule = one_rule("0.2 hidden1 :- 1 a, 1 b 0.5.")
-    assert rule.offset.value.data == (0.5,) and len(rule.body) == 2
+def test_weight_without_comma_is_ignored_with_a_warning_as_in_the_reference():
+    with pytest.warns(NeuraLogicLiteWarning, match="without a comma"):
+        rule = one_rule("0.2 hidden1 :- 1 a, 1 b 0.5.")
+    assert rule.offset is None and len(rule.body) == 2
 
 
 def test_value_forms():

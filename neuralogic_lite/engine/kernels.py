@@ -1,0 +1,221 @@
+"""Whole passes over many samples in one numba call: evaluation and training epochs.
+
+``train_epoch`` runs forward, loss, backward and (every ``batch_size`` samples) an optimizer
+step for every sample in the given order, so a whole epoch of online learning is one call.
+"""
+from __future__ import annotations
+
+import math
+from collections import namedtuple
+
+import numpy as np
+from numba import njit
+
+from .functions import sigmoid
+from .neuron import FACT, WEIGHTED_ATOM, WEIGHTED_RULE, backward, forward
+
+#: Samples: each one's support (CSR over neurons, topological) and output neuron, and its
+#: target (CSR over a flat float64 array; a 1-element target broadcasts over a vector output).
+Samples = namedtuple("Samples", "start neurons output target_start targets")
+#: Optimizer state: code, learning rate, Adam's betas/eps/moments, the global step counter,
+#: and which weights may change.
+Optimizer = namedtuple("Optimizer", "code lr beta1 beta2 eps m v step learnable")
+
+SGD, ADAM = 0, 1
+MSE, SOFTENTROPY, CROSSENTROPY = 0, 1, 2
+
+
+@njit(cache=True)
+def forward_all(net, params, values, pre, ws):
+    """Evaluate every neuron once, in topological order."""
+    for v in range(net.kind.shape[0]):
+        forward(v, net, params, values, pre, ws)
+
+
+@njit(cache=True)
+def forward_sample(s, samples, net, params, values, pre, ws):
+    for i in range(samples.start[s], samples.start[s + 1]):
+        forward(samples.neurons[i], net, params, values, pre, ws)
+
+
+# ----------------------------------------------------------------------------- losses
+@njit(cache=True)
+def loss_and_gradient(code, factor, y, t, g):
+    """Loss of output y against target t, and g = dL/dy (t may have 1 element: broadcast)."""
+    n = y.shape[0]
+    loss = 0.0
+    if code == MSE:
+        for i in range(n):
+            d = y[i] - (t[i] if t.shape[0] == n else t[0])
+            loss += d * d
+            g[i] = factor * d
+        return loss
+    if n == 1:   # binary: logistic loss on a logit (SOFTENTROPY) or on a probability
+        yy = y[0]
+        tt = t[0]
+        if code == SOFTENTROPY:
+            loss = math.log1p(math.exp(-abs(yy))) + max(yy, 0.0) - yy * tt
+            g[0] = sigmoid(yy) - tt
+        else:
+            p = min(max(yy, 1e-12), 1.0 - 1e-12)
+            loss = -(tt * math.log(p) + (1.0 - tt) * math.log(1.0 - p))
+            g[0] = (p - tt) / (p * (1.0 - p))
+        return loss
+    if code == SOFTENTROPY:   # softmax cross-entropy on logits
+        m = y[0]
+        for i in range(1, n):
+            m = max(m, y[i])
+        total = 0.0
+        for i in range(n):
+            total += math.exp(y[i] - m)
+        log_total = math.log(total) + m
+        for i in range(n):
+            ti = t[i] if t.shape[0] == n else t[0]
+            loss -= ti * (y[i] - log_total)
+            g[i] = math.exp(y[i] - log_total) - ti
+        return loss
+    for i in range(n):   # cross-entropy on probabilities
+        ti = t[i] if t.shape[0] == n else t[0]
+        p = max(y[i], 1e-12)
+        loss -= ti * math.log(p)
+        g[i] = -ti / p
+    return loss
+
+
+# ----------------------------------------------------------------------------- optimizer
+@njit(cache=True)
+def _touch(w, touched, touched_ids, count):
+    if w >= 0 and touched[w] == 0:
+        touched[w] = 1
+        touched_ids[count] = w
+        count += 1
+    return count
+
+
+@njit(cache=True)
+def _touch_neuron(v, net, touched, touched_ids, count):
+    kind = net.kind[v]
+    if kind == FACT:
+        return _touch(net.offset[v], touched, touched_ids, count)
+    if kind == WEIGHTED_ATOM or kind == WEIGHTED_RULE:
+        count = _touch(net.offset[v], touched, touched_ids, count)
+        for e in range(net.input_start[v], net.input_start[v + 1]):
+            count = _touch(net.edge_weight[e], touched, touched_ids, count)
+    return count
+
+
+@njit(cache=True)
+def _step(opt, params, pgrad, touched, touched_ids, count, scale):
+    """One update of every weight the batch touched; then clear their gradients."""
+    opt.step[0] += 1
+    t = opt.step[0]
+    fix1 = 1.0 / (1.0 - opt.beta1 ** t)
+    fix2 = 1.0 / (1.0 - opt.beta2 ** t)
+    for i in range(count):
+        w = touched_ids[i]
+        touched[w] = 0
+        s = params.start[w]
+        size = params.rows[w] * params.cols[w]
+        if opt.learnable[w]:
+            for j in range(s, s + size):
+                g = pgrad[j] * scale
+                if opt.code == SGD:
+                    params.values[j] -= g * opt.lr
+                else:   # written in the reference's order of operations
+                    opt.m[j] = opt.m[j] * opt.beta1 + g * (1.0 - opt.beta1)
+                    opt.v[j] = opt.v[j] * opt.beta2 + g * g * (1.0 - opt.beta2)
+                    params.values[j] += opt.m[j] * fix1 * (-1.0 / (math.sqrt(opt.v[j] * fix2) + opt.eps)) * opt.lr
+        for j in range(s, s + size):
+            pgrad[j] = 0.0
+
+
+# ----------------------------------------------------------------------------- epochs
+@njit(cache=True)
+def train_epoch(order, batch_size, samples, net, params, opt, loss_code, loss_factor,
+                values, pre, grads, pgrad, ws, touched, touched_ids, losses, outputs, output_start):
+    """One epoch over ``order``: per sample forward, loss, backward; a step every batch.
+
+    Outputs and losses are recorded as seen during training (before the sample's own update
+    in online learning).  Gradients are averaged over the target elements of the batch, as
+    the reference does.  Returns False if a value became NaN (the epoch stops there).
+    """
+    count = 0
+    elements = 0
+    in_batch = 0
+    for pos in range(order.shape[0]):
+        s = order[pos]
+        out = samples.output[s]
+        if out < 0:
+            continue
+        forward_sample(s, samples, net, params, values, pre, ws)
+        vs = net.value_start[out]
+        n = net.value_start[out + 1] - vs
+        y = values[vs:vs + n]
+        for j in range(n):
+            outputs[output_start[s] + j] = y[j]
+        t = samples.targets[samples.target_start[s]:samples.target_start[s + 1]]
+        first = samples.start[s]
+        last = samples.start[s + 1]
+        for i in range(first, last):
+            v = samples.neurons[i]
+            for j in range(net.value_start[v], net.value_start[v + 1]):
+                grads[j] = 0.0
+        losses[s] = loss_and_gradient(loss_code, loss_factor, y, t, grads[vs:vs + n])
+        if not math.isfinite(losses[s]):
+            return False
+        elements += t.shape[0] if t.shape[0] == n else n
+        for i in range(last - 1, first - 1, -1):
+            v = samples.neurons[i]
+            count = _touch_neuron(v, net, touched, touched_ids, count)
+            backward(v, net, params, values, pre, grads, pgrad, ws)
+        in_batch += 1
+        if in_batch == batch_size:
+            _step(opt, params, pgrad, touched, touched_ids, count, 1.0 / elements)
+            count = 0
+            elements = 0
+            in_batch = 0
+    if in_batch > 0:
+        _step(opt, params, pgrad, touched, touched_ids, count, 1.0 / elements)
+    return True
+
+
+@njit(cache=True)
+def evaluate(samples, net, params, values, pre, ws, outputs, output_start, each):
+    """Outputs of all samples at the current weights.
+
+    ``each=False`` evaluates every neuron once (fine when samples do not share neurons or
+    share them consistently); ``each=True`` evaluates each sample's support in turn.
+    """
+    if not each:
+        forward_all(net, params, values, pre, ws)
+    for s in range(samples.output.shape[0]):
+        out = samples.output[s]
+        if out < 0:
+            continue
+        if each:
+            forward_sample(s, samples, net, params, values, pre, ws)
+        vs = net.value_start[out]
+        for j in range(net.value_start[out + 1] - vs):
+            outputs[output_start[s] + j] = values[vs + j]
+
+
+@njit(cache=True)
+def gradients(samples, which, net, params, loss_code, loss_factor, values, pre, grads, pgrad, ws, losses):
+    """dL/dweights summed over the samples ``which`` (into pgrad) and dL/dneuron (grads), at
+    the current weights, without updating anything: for gradient checks and for users."""
+    forward_all(net, params, values, pre, ws)
+    for i in range(grads.shape[0]):
+        grads[i] = 0.0
+    for s in which:
+        out = samples.output[s]
+        if out < 0:
+            continue
+        vs = net.value_start[out]
+        n = net.value_start[out + 1] - vs
+        t = samples.targets[samples.target_start[s]:samples.target_start[s + 1]]
+        g = np.zeros(n)
+        losses[s] = loss_and_gradient(loss_code, loss_factor, values[vs:vs + n], t, g)
+        for j in range(n):
+            grads[vs + j] += g[j]
+    for v in range(net.kind.shape[0] - 1, -1, -1):
+        backward(v, net, params, values, pre, grads, pgrad, ws)

@@ -1,0 +1,507 @@
+"""Forward and backward of one neuron, over the flat arrays of a NeuralGraph (numba).
+
+A neuron's inputs become a list of values ``p_0 .. p_k-1``: its offset first (weighted
+neurons with an offset), then ``W_i * x_i`` per input edge (``x_i`` alone for unweighted
+neurons and unit weights).  The combination (or aggregation) reduces the list to ``pre``,
+and the activation maps ``pre`` to the neuron's value.  This is the reference's order of
+operations; the offset is therefore an input of the combination (it counts in an average).
+
+Products follow the reference's value algebra: a 1x1 factor scales the other, otherwise
+the matrix product.  Gradients are the true ones, also where the reference's are not.
+"""
+from __future__ import annotations
+
+from collections import namedtuple
+
+import numpy as np
+from numba import njit
+
+from ..network.graph import Kind
+from ..ops import Op
+from .functions import SOFTMAX, SPARSEMAX, TRANSPOSE, softmax, softmax_backward, sparsemax, sparsemax_backward, \
+    transform, transform_backward
+
+FACT, NEGATION, AGGREGATION = int(Kind.FACT), int(Kind.NEGATION), int(Kind.AGGREGATION)
+WEIGHTED_ATOM, WEIGHTED_RULE = int(Kind.WEIGHTED_ATOM), int(Kind.WEIGHTED_RULE)
+AVG, SUM, MAX, MIN, COUNT = int(Op.AVG), int(Op.SUM), int(Op.MAX), int(Op.MIN), int(Op.COUNT)
+CONCAT, PRODUCT, ELPRODUCT, CROSSSUM, COSSIM = int(Op.CONCAT), int(Op.PRODUCT), int(Op.ELPRODUCT), \
+    int(Op.CROSSSUM), int(Op.COSSIM)
+
+#: The graph arrays the kernels read (see NeuralGraph for dtypes and shapes).
+Net = namedtuple("Net", "kind activation reducer offset rows cols value_start input_start edge_src edge_weight")
+#: Parameters: one flat buffer; weight i is the (rows[i], cols[i]) block at start[i].
+Params = namedtuple("Params", "values start rows cols")
+#: Scratch space: input values p and their gradients gp (with per-input start and shape),
+#: prefix products q and gq (for the product combination), and the gradient of ``pre``.
+Workspace = namedtuple("Workspace", "p gp p_start p_rows p_cols q gq q_start q_rows q_cols gpre")
+
+
+# ----------------------------------------------------------------------------- products
+@njit(cache=True)
+def product_shape(ar, ac, br, bc):
+    if ar * ac == 1:
+        return br, bc
+    if br * bc == 1:
+        return ar, ac
+    return ar, bc
+
+
+@njit(cache=True)
+def product(a, ar, ac, b, br, bc, out):
+    """out = a * b: scaling if either is 1x1, else the matrix product."""
+    if ar * ac == 1:
+        s = a[0]
+        for i in range(br * bc):
+            out[i] = s * b[i]
+    elif br * bc == 1:
+        s = b[0]
+        for i in range(ar * ac):
+            out[i] = a[i] * s
+    else:
+        for i in range(ar):
+            for j in range(bc):
+                acc = 0.0
+                for k in range(ac):
+                    acc += a[i * ac + k] * b[k * bc + j]
+                out[i * bc + j] = acc
+
+
+@njit(cache=True)
+def product_backward(a, ar, ac, b, br, bc, g, ga, gb):
+    """ga += dL/da and gb += dL/db for out = a * b with dL/dout = g."""
+    if ar * ac == 1:
+        s = a[0]
+        acc = 0.0
+        for i in range(br * bc):
+            acc += g[i] * b[i]
+            gb[i] += s * g[i]
+        ga[0] += acc
+    elif br * bc == 1:
+        s = b[0]
+        acc = 0.0
+        for i in range(ar * ac):
+            acc += g[i] * a[i]
+            ga[i] += g[i] * s
+        gb[0] += acc
+    else:
+        for i in range(ar):
+            for k in range(ac):
+                acc = 0.0
+                for j in range(bc):
+                    acc += g[i * bc + j] * b[k * bc + j]
+                ga[i * ac + k] += acc
+        for k in range(br):
+            for j in range(bc):
+                acc = 0.0
+                for i in range(ar):
+                    acc += a[i * ac + k] * g[i * bc + j]
+                gb[k * bc + j] += acc
+
+
+# ----------------------------------------------------------------------------- gathering the inputs
+@njit(cache=True)
+def _gather(v, net, params, values, ws):
+    """Fill ws.p with the neuron's input list; return its length."""
+    weighted = net.kind[v] == WEIGHTED_ATOM or net.kind[v] == WEIGHTED_RULE
+    k = 0
+    pos = 0
+    if weighted and net.offset[v] >= 0:
+        w = net.offset[v]
+        s = params.start[w]
+        size = params.rows[w] * params.cols[w]
+        for i in range(size):
+            ws.p[pos + i] = params.values[s + i]
+        ws.p_start[k] = pos
+        ws.p_rows[k] = params.rows[w]
+        ws.p_cols[k] = params.cols[w]
+        pos += size
+        k += 1
+    for e in range(net.input_start[v], net.input_start[v + 1]):
+        x = net.edge_src[e]
+        xs = net.value_start[x]
+        xr = net.rows[x]
+        xc = net.cols[x]
+        w = net.edge_weight[e]
+        ws.p_start[k] = pos
+        if w < 0 or not weighted:
+            for i in range(xr * xc):
+                ws.p[pos + i] = values[xs + i]
+            ws.p_rows[k] = xr
+            ws.p_cols[k] = xc
+        else:
+            s = params.start[w]
+            wr = params.rows[w]
+            wc = params.cols[w]
+            r, c = product_shape(wr, wc, xr, xc)
+            product(params.values[s:s + wr * wc], wr, wc, values[xs:xs + xr * xc], xr, xc, ws.p[pos:pos + r * c])
+            ws.p_rows[k] = r
+            ws.p_cols[k] = c
+        pos += ws.p_rows[k] * ws.p_cols[k]
+        k += 1
+    ws.p_start[k] = pos
+    return k
+
+
+@njit(cache=True)
+def _element_sum(ws, i):
+    acc = 0.0
+    for j in range(ws.p_start[i], ws.p_start[i + 1]):
+        acc += ws.p[j]
+    return acc
+
+
+@njit(cache=True)
+def _extreme(ws, k, largest):
+    """The input whose element sum is largest (smallest); ties keep the first."""
+    best = 0
+    best_sum = _element_sum(ws, 0)
+    for i in range(1, k):
+        s = _element_sum(ws, i)
+        if (largest and s > best_sum) or (not largest and s < best_sum):
+            best = i
+            best_sum = s
+    return best
+
+
+# ----------------------------------------------------------------------------- combinations
+@njit(cache=True)
+def _combine(op, k, ws, out, n):
+    """out[:n] = op(p_0, ..., p_k-1)."""
+    if k == 1 and (op == COUNT or op == SOFTMAX or op == SPARSEMAX):
+        out[0] = 1.0
+        return
+    if k == 1 or op == SUM or op == AVG:
+        for i in range(n):
+            out[i] = 0.0
+        for i in range(k):
+            a = ws.p_start[i]
+            size = ws.p_start[i + 1] - a
+            if size == n:
+                for j in range(n):
+                    out[j] += ws.p[a + j]
+            else:
+                for j in range(n):
+                    out[j] += ws.p[a]
+        if op == AVG and k > 1:
+            inverse = 1.0 / k
+            for j in range(n):
+                out[j] *= inverse
+    elif op == MAX or op == MIN:
+        best = _extreme(ws, k, op == MAX)
+        a = ws.p_start[best]
+        size = ws.p_start[best + 1] - a
+        for j in range(n):
+            out[j] = ws.p[a + j] if size == n else ws.p[a]
+    elif op == COUNT:
+        out[0] = k
+    elif op == CONCAT:
+        for j in range(n):
+            out[j] = ws.p[j]
+    elif op == SOFTMAX:
+        softmax(ws.p, out, n)
+    elif op == SPARSEMAX:
+        sparsemax(ws.p, out, n)
+    elif op == ELPRODUCT:
+        for j in range(n):
+            out[j] = 1.0
+        for i in range(k):
+            a = ws.p_start[i]
+            size = ws.p_start[i + 1] - a
+            for j in range(n):
+                out[j] *= ws.p[a + j] if size == n else ws.p[a]
+    elif op == CROSSSUM:
+        for o in range(n):
+            rest = o
+            acc = 0.0
+            for i in range(k - 1, -1, -1):
+                a = ws.p_start[i]
+                size = ws.p_start[i + 1] - a
+                acc += ws.p[a + rest % size]
+                rest //= size
+            out[o] = acc
+    elif op == COSSIM:
+        a0, a1 = ws.p_start[0], ws.p_start[1]
+        m = min(ws.p_start[1] - a0, ws.p_start[2] - a1)
+        dot = 0.0
+        la = 0.0
+        lb = 0.0
+        for j in range(m):
+            x = ws.p[a0 + j]
+            y = ws.p[a1 + j]
+            dot += x * y
+            la += x * x
+            lb += y * y
+        out[0] = dot / (np.sqrt(la) * np.sqrt(lb))
+    else:  # PRODUCT: a left fold, prefixes kept in ws.q for the backward pass
+        _product_fold(k, ws, out, n)
+
+
+@njit(cache=True)
+def _product_fold(k, ws, out, n):
+    # q_i = p_0 * ... * p_i; q_0 is p_0 itself
+    pos = 0
+    r = ws.p_rows[0]
+    c = ws.p_cols[0]
+    a = ws.p_start[0]
+    for j in range(r * c):
+        ws.q[j] = ws.p[a + j]
+    ws.q_start[0] = 0
+    ws.q_rows[0] = r
+    ws.q_cols[0] = c
+    for i in range(1, k):
+        pr = ws.p_rows[i]
+        pc = ws.p_cols[i]
+        b = ws.p_start[i]
+        nr, nc = product_shape(r, c, pr, pc)
+        start = pos + r * c
+        product(ws.q[pos:pos + r * c], r, c, ws.p[b:b + pr * pc], pr, pc, ws.q[start:start + nr * nc])
+        pos = start
+        r = nr
+        c = nc
+        ws.q_start[i] = pos
+        ws.q_rows[i] = r
+        ws.q_cols[i] = c
+    for j in range(n):
+        out[j] = ws.q[pos + j]
+
+
+@njit(cache=True)
+def _combine_backward(op, k, ws, out, g, n):
+    """ws.gp[p_i] = dL/dp_i given dL/dout = g[:n] (overwrites ws.gp)."""
+    total = ws.p_start[k]
+    for j in range(total):
+        ws.gp[j] = 0.0
+    if k == 1 and (op == COUNT or op == SOFTMAX or op == SPARSEMAX):
+        return
+    if k == 1 or op == SUM or op == AVG:
+        scale = 1.0 / k if (op == AVG and k > 1) else 1.0
+        for i in range(k):
+            a = ws.p_start[i]
+            size = ws.p_start[i + 1] - a
+            if size == n:
+                for j in range(n):
+                    ws.gp[a + j] = scale * g[j]
+            else:
+                acc = 0.0
+                for j in range(n):
+                    acc += g[j]
+                ws.gp[a] = scale * acc
+    elif op == MAX or op == MIN:
+        best = _extreme(ws, k, op == MAX)
+        a = ws.p_start[best]
+        size = ws.p_start[best + 1] - a
+        for j in range(n):
+            if size == n:
+                ws.gp[a + j] = g[j]
+            else:
+                ws.gp[a] += g[j]
+    elif op == COUNT:
+        return
+    elif op == CONCAT:
+        for j in range(n):
+            ws.gp[j] = g[j]
+    elif op == SOFTMAX:
+        softmax_backward(out, g, ws.gp, n)
+    elif op == SPARSEMAX:
+        sparsemax_backward(out, g, ws.gp, n)
+    elif op == ELPRODUCT:
+        for i in range(k):
+            a = ws.p_start[i]
+            size = ws.p_start[i + 1] - a
+            for j in range(n):
+                others = g[j]
+                for h in range(k):
+                    if h != i:
+                        b = ws.p_start[h]
+                        others *= ws.p[b + j] if ws.p_start[h + 1] - b == n else ws.p[b]
+                if size == n:
+                    ws.gp[a + j] = others
+                else:
+                    ws.gp[a] += others
+    elif op == CROSSSUM:
+        for o in range(n):
+            rest = o
+            for i in range(k - 1, -1, -1):
+                a = ws.p_start[i]
+                size = ws.p_start[i + 1] - a
+                ws.gp[a + rest % size] += g[o]
+                rest //= size
+    elif op == COSSIM:
+        a0, a1 = ws.p_start[0], ws.p_start[1]
+        m = min(ws.p_start[1] - a0, ws.p_start[2] - a1)
+        dot = 0.0
+        la = 0.0
+        lb = 0.0
+        for j in range(m):
+            x = ws.p[a0 + j]
+            y = ws.p[a1 + j]
+            dot += x * y
+            la += x * x
+            lb += y * y
+        lens = np.sqrt(la) * np.sqrt(lb)
+        cos = dot / lens
+        for j in range(m):
+            x = ws.p[a0 + j]
+            y = ws.p[a1 + j]
+            ws.gp[a0 + j] = g[0] * (y / lens - cos * x / la)
+            ws.gp[a1 + j] = g[0] * (x / lens - cos * y / lb)
+    else:  # PRODUCT: recompute the prefixes (another neuron may have used ws.q since)
+        _product_fold(k, ws, out, n)
+        _product_fold_backward(k, ws, g, n)
+
+
+@njit(cache=True)
+def _product_fold_backward(k, ws, g, n):
+    # q_i = q_{i-1} * p_i, so dq_{i-1} and dp_i follow from dq_i, from the last prefix down
+    last = ws.q_start[k - 1]
+    for j in range(n):
+        ws.gq[last + j] = g[j]
+    for i in range(k - 1, 0, -1):
+        qs = ws.q_start[i - 1]
+        qr = ws.q_rows[i - 1]
+        qc = ws.q_cols[i - 1]
+        for j in range(qr * qc):
+            ws.gq[qs + j] = 0.0
+        b = ws.p_start[i]
+        pr = ws.p_rows[i]
+        pc = ws.p_cols[i]
+        cs = ws.q_start[i]
+        size = ws.q_rows[i] * ws.q_cols[i]
+        product_backward(ws.q[qs:qs + qr * qc], qr, qc, ws.p[b:b + pr * pc], pr, pc, ws.gq[cs:cs + size],
+                         ws.gq[qs:qs + qr * qc], ws.gp[b:b + pr * pc])
+    a = ws.p_start[0]
+    for j in range(ws.p_start[1] - a):
+        ws.gp[a + j] = ws.gq[j]
+
+
+# ----------------------------------------------------------------------------- one neuron
+@njit(cache=True)
+def _pre_shape(v, net):
+    if net.activation[v] == TRANSPOSE:
+        return net.cols[v], net.rows[v]
+    return net.rows[v], net.cols[v]
+
+
+@njit(cache=True)
+def forward(v, net, params, values, pre, ws):
+    """Compute neuron v's value (and its pre-activation) from its inputs' values."""
+    kind = net.kind[v]
+    vs = net.value_start[v]
+    n = net.value_start[v + 1] - vs
+    if kind == FACT:
+        s = params.start[net.offset[v]]
+        for i in range(n):
+            values[vs + i] = params.values[s + i]
+        return
+    if kind == NEGATION:
+        xs = net.value_start[net.edge_src[net.input_start[v]]]
+        for i in range(n):
+            pre[vs + i] = values[xs + i]
+            values[vs + i] = 1.0 - values[xs + i]
+        return
+    k = _gather(v, net, params, values, ws)
+    _combine(net.reducer[v], k, ws, pre[vs:vs + n], n)
+    r, c = _pre_shape(v, net)
+    transform(net.activation[v], pre[vs:vs + n], values[vs:vs + n], r, c)
+
+
+@njit(cache=True)
+def backward(v, net, params, values, pre, grads, pgrad, ws):
+    """Push neuron v's gradient (grads) to its inputs (grads) and its weights (pgrad)."""
+    kind = net.kind[v]
+    vs = net.value_start[v]
+    n = net.value_start[v + 1] - vs
+    if kind == FACT:
+        s = params.start[net.offset[v]]
+        for i in range(n):
+            pgrad[s + i] += grads[vs + i]
+        return
+    if kind == NEGATION:
+        xs = net.value_start[net.edge_src[net.input_start[v]]]
+        for i in range(n):
+            grads[xs + i] -= grads[vs + i]
+        return
+    r, c = _pre_shape(v, net)
+    transform_backward(net.activation[v], pre[vs:vs + n], values[vs:vs + n], grads[vs:vs + n], ws.gpre, r, c)
+    k = _gather(v, net, params, values, ws)
+    _combine_backward(net.reducer[v], k, ws, pre[vs:vs + n], ws.gpre, n)
+    weighted = kind == WEIGHTED_ATOM or kind == WEIGHTED_RULE
+    i = 0
+    if weighted and net.offset[v] >= 0:
+        w = net.offset[v]
+        s = params.start[w]
+        for j in range(params.rows[w] * params.cols[w]):
+            pgrad[s + j] += ws.gp[j]
+        i = 1
+    for e in range(net.input_start[v], net.input_start[v + 1]):
+        x = net.edge_src[e]
+        xs = net.value_start[x]
+        xr = net.rows[x]
+        xc = net.cols[x]
+        a = ws.p_start[i]
+        w = net.edge_weight[e]
+        if w < 0 or not weighted:
+            for j in range(xr * xc):
+                grads[xs + j] += ws.gp[a + j]
+        else:
+            s = params.start[w]
+            wr = params.rows[w]
+            wc = params.cols[w]
+            size = ws.p_start[i + 1] - a
+            product_backward(params.values[s:s + wr * wc], wr, wc, values[xs:xs + xr * xc], xr, xc,
+                             ws.gp[a:a + size], pgrad[s:s + wr * wc], grads[xs:xs + xr * xc])
+        i += 1
+
+
+# ----------------------------------------------------------------------------- workspace
+@njit(cache=True)
+def _workspace_sizes(net, params):
+    # the largest input list (values and count) and product prefix chain over all neurons
+    most_p = 1
+    most_q = 1
+    most_k = 2
+    most_v = 1
+    for v in range(net.kind.shape[0]):
+        most_v = max(most_v, net.value_start[v + 1] - net.value_start[v])
+        if net.kind[v] == FACT or net.kind[v] == NEGATION:
+            continue
+        weighted = net.kind[v] == WEIGHTED_ATOM or net.kind[v] == WEIGHTED_RULE
+        total = 0
+        k = 0
+        qr = 0
+        qc = 0
+        q_total = 0
+        if weighted and net.offset[v] >= 0:
+            w = net.offset[v]
+            total += params.rows[w] * params.cols[w]
+            qr = params.rows[w]
+            qc = params.cols[w]
+            q_total += qr * qc
+            k += 1
+        for e in range(net.input_start[v], net.input_start[v + 1]):
+            x = net.edge_src[e]
+            r = net.rows[x]
+            c = net.cols[x]
+            w = net.edge_weight[e]
+            if w >= 0 and weighted:
+                r, c = product_shape(params.rows[w], params.cols[w], r, c)
+            total += r * c
+            if k == 0:
+                qr = r
+                qc = c
+            else:
+                qr, qc = product_shape(qr, qc, r, c)
+            q_total += qr * qc
+            k += 1
+        most_p = max(most_p, total)
+        most_q = max(most_q, q_total)
+        most_k = max(most_k, k + 1)
+    return most_p, most_q, most_k, most_v
+
+
+def workspace(net: Net, params: Params) -> Workspace:
+    """Scratch arrays big enough for every neuron of ``net``."""
+    most_p, most_q, most_k, most_v = _workspace_sizes(net, params)
+    ints = lambda: np.zeros(most_k, np.int64)  # noqa: E731
+    return Workspace(np.zeros(most_p), np.zeros(most_p), ints(), ints(), ints(), np.zeros(most_q),
+                     np.zeros(most_q), ints(), ints(), ints(), np.zeros(most_v))
