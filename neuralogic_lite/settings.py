@@ -45,7 +45,7 @@ class Settings:
     init: str = "uniform"               # "uniform" | "glorot" | "he" | "normal" | "constant"
     init_value: float = 0.1             # for init="constant"
     seed: int = 0
-    select_every: int = 10              # model selection: check the error every k epochs
+    select_every: int = 10              # model selection: keep the best of every k-th epoch (0: off)
 
     def replace(self, **changes) -> "Settings":
         unknown = set(changes) - {f.name for f in dataclasses.fields(self)}
@@ -56,14 +56,14 @@ class Settings:
 
 PROFILES: dict[str, Settings] = {
     # the Java CLI of the reference engine today
-    "neuralogic": Settings(),
+    "neuralogic": Settings(mse_factor=2.0),
     # the runs of the ICLR 2021 lifting paper
     "iclr2021": Settings(profile="iclr2021", atom_activation="sigmoid", rule_activation="sigmoid",
                          loss="mse", output_logits=False, learning_rate=0.01, epochs=1000),
     # PyNeuraLogic 0.9.2's Python defaults
     "pyneuralogic": Settings(profile="pyneuralogic", atom_activation="identity", rule_activation="identity",
                              loss="mse", mse_factor=2.0, output_logits=False, init="glorot", epochs=100,
-                             shuffle=False),
+                             shuffle=False, select_every=0),
 }
 
 

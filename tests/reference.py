@@ -198,8 +198,11 @@ SUITE: list[Entry] = [
 _BY_NAME = {entry.name: entry for entry in SUITE}
 
 
-def suite_case(name: str, **overrides) -> dict:
-    """The SUITE case ``name`` with absolute paths, iso and prune off, and ``overrides`` applied."""
+def suite_case(name: str, /, **overrides) -> dict:
+    """The SUITE case ``name`` with absolute paths, iso and prune off, and ``overrides`` applied.
+
+    ``name`` is positional-only so that a variant can be renamed: ``suite_case("xor_naive", name="x2")``.
+    """
     entry = _BY_NAME[name]
     case = {"name": name, "template": str(SHARED / entry.template), "examples": str(SHARED / entry.examples),
             "queries": str(SHARED / entry.queries) if entry.queries else None, "iso": False, "prune": False}

@@ -1,11 +1,17 @@
-"""From a NeuralGraph and a parameter vector to the kernels' argument bundles."""
+"""A NeuralGraph made ready for the kernels: argument bundles, buffers and workspace.
+
+``Network`` owns the value, gradient and scratch buffers of one graph and exposes the three
+things the learning stage needs: outputs at given parameters, one training epoch, and the
+gradients of the loss (for checks and inspection).
+"""
 from __future__ import annotations
 
 import numpy as np
 
 from ..network.graph import NeuralGraph
 from ..network.weights import WeightTable
-from .neuron import Net, Params
+from . import kernels
+from .neuron import Net, Params, workspace
 
 
 def net_of(graph: NeuralGraph) -> Net:
@@ -19,3 +25,68 @@ def net_of(graph: NeuralGraph) -> Net:
 def params_of(weights: WeightTable, values: np.ndarray) -> Params:
     """A flat parameter vector with the table's layout."""
     return Params(values, weights.start, np.asarray(weights.rows, np.int64), np.asarray(weights.cols, np.int64))
+
+
+class Network:
+    """One graph with its buffers.  ``targets``: one array per sample (or None)."""
+
+    def __init__(self, graph: NeuralGraph, targets: list[np.ndarray] | None = None):
+        self.graph = graph
+        self.net = net_of(graph)
+        size = int(graph.value_start[-1])
+        self.values, self.pre, self.grads = np.zeros(size), np.zeros(size), np.zeros(size)
+        sizes = np.where(graph.output >= 0, (graph.rows * graph.cols)[np.maximum(graph.output, 0)], 0)
+        self.output_start = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+        targets = targets if targets is not None else [np.zeros(1)] * graph.sample_count
+        flat = [np.asarray(t, np.float64).ravel() for t in targets]
+        target_start = np.concatenate([[0], np.cumsum([t.size for t in flat])]).astype(np.int64)
+        self.samples = kernels.Samples(np.ascontiguousarray(graph.sample_start, np.int64),
+                                       np.ascontiguousarray(graph.sample_neurons, np.int64),
+                                       np.ascontiguousarray(graph.output, np.int64), target_start,
+                                       np.concatenate(flat) if flat else np.zeros(0))
+        self._workspace = None
+
+    def params(self, values: np.ndarray) -> Params:
+        return params_of(self.graph.weights, values)
+
+    def workspace(self, params: Params):
+        if self._workspace is None:
+            self._workspace = workspace(self.net, params)
+        return self._workspace
+
+    def _split(self, flat: np.ndarray) -> list[np.ndarray]:
+        return [flat[a:b].copy() for a, b in zip(self.output_start[:-1], self.output_start[1:])]
+
+    def outputs(self, values: np.ndarray) -> list[np.ndarray]:
+        """Every sample's output at parameters ``values`` (empty for samples without one)."""
+        params = self.params(values)
+        flat = np.zeros(self.output_start[-1])
+        kernels.evaluate(self.samples, self.net, params, self.values, self.pre, self.workspace(params), flat,
+                         self.output_start, False)
+        return self._split(flat)
+
+    def epoch(self, values: np.ndarray, optimizer: kernels.Optimizer, order: np.ndarray, batch_size: int,
+              loss_code: int, loss_factor: float) -> tuple[np.ndarray, list[np.ndarray], bool]:
+        """One training epoch (updates ``values`` in place): (losses, outputs seen, finite?)."""
+        params = self.params(values)
+        pgrad = np.zeros_like(values)
+        touched = np.zeros(len(self.graph.weights), np.int8)
+        touched_ids = np.zeros(len(self.graph.weights), np.int64)
+        losses = np.zeros(self.graph.sample_count)
+        flat = np.zeros(self.output_start[-1])
+        finite = kernels.train_epoch(np.ascontiguousarray(order, np.int64), batch_size, self.samples, self.net,
+                                     params, optimizer, loss_code, loss_factor, self.values, self.pre, self.grads,
+                                     pgrad, self.workspace(params), touched, touched_ids, losses, flat,
+                                     self.output_start)
+        return losses, self._split(flat), bool(finite)
+
+    def gradients(self, values: np.ndarray, loss_code: int, loss_factor: float,
+                  which: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(dL/dparameters, dL/dneuron values, per-sample losses) summed over ``which`` samples."""
+        params = self.params(values)
+        which = np.arange(self.graph.sample_count) if which is None else np.asarray(which, np.int64)
+        pgrad = np.zeros_like(values)
+        losses = np.zeros(self.graph.sample_count)
+        kernels.gradients(self.samples, which, self.net, params, loss_code, loss_factor, self.values, self.pre,
+                          self.grads, pgrad, self.workspace(params), losses)
+        return pgrad, self.grads.copy(), losses

@@ -111,6 +111,10 @@ class Labels:
         self._atom_text = atom_text   # (predicate, row) -> "p(a, b)"
         self._rule_text = rule_text   # (rule, grounding) -> "h(a) :- b(a)."
 
+    def atom(self, predicate: int, row: int) -> str:
+        """The text of a ground atom, e.g. ``bond(d1_2, d1_3, 7)``."""
+        return self._atom_text(predicate, row)
+
     def describe(self, graph: NeuralGraph, n: int) -> str:
         kind = Kind(int(graph.kind[n]))
         a, b, c = (int(x) for x in graph.origin[n])

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import TemplateError
-from ..language.ir import Fact, PredicateMetadata, PredicateOffset, Rule, Template, Value, ValueKind, Weight
+from ..language.ir import Template, Value, ValueKind, Weight
 
 
 def weight_shape(value: Value) -> tuple[int, int]:
@@ -52,12 +52,18 @@ class WeightTable:
     initial: list[np.ndarray | None] = field(default_factory=list)   # None: drawn at random
     in_state_dict: list[bool] = field(default_factory=list)
     exact: bool = False
+    template_count: int = 0    # weights [0, template_count) come from the template; constants follow
     _by_object: dict[int, int] = field(default_factory=dict, repr=False)
     _by_name: dict[str, int] = field(default_factory=dict, repr=False)
     _constants: dict[tuple, int] = field(default_factory=dict, repr=False)
 
     def __len__(self) -> int:
         return len(self.names)
+
+    @property
+    def template_size(self) -> int:
+        """Parameter values of the template's own weights (a prefix of the flat buffer)."""
+        return int(self.start[self.template_count])
 
     @property
     def start(self) -> np.ndarray:
@@ -127,8 +133,6 @@ def number_template_weights(template: Template, heads: set[int], exact: bool = F
             table.add(fact.literal.weight)
     for offset in template.predicate_offsets:
         table.add(offset.weight, in_state_dict=offset.predicate in heads)
+    table.template_count = len(table)
     return table
 
-
-__all__ = ["WeightTable", "number_template_weights", "weight_shape", "written_array",
-           "Fact", "PredicateMetadata", "PredicateOffset", "Rule"]

@@ -1,0 +1,110 @@
+"""Evaluation metrics, as plain functions of outputs and targets (numpy arrays).
+
+For classification the outputs are probabilities (already squashed).  Vector outputs are
+classified by their largest element.  Knowledge-base ranking metrics group the queries by
+predicate and first argument, and rank each positive among the negatives of its group.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+
+def mse(outputs: list[np.ndarray], targets: list[np.ndarray]) -> float:
+    return float(np.mean([np.mean((np.ravel(o) - np.ravel(t)) ** 2) for o, t in zip(outputs, targets)]))
+
+
+def _scalars(outputs, targets) -> tuple[np.ndarray, np.ndarray]:
+    return np.array([float(np.ravel(o)[0]) for o in outputs]), np.array([float(np.ravel(t)[0]) for t in targets])
+
+
+def accuracy(outputs, targets, threshold: float = 0.5) -> float:
+    """Share of samples classified right (the threshold applies to scalar outputs)."""
+    if any(np.size(t) > 1 for t in targets):
+        return float(np.mean([np.argmax(o) == np.argmax(t) for o, t in zip(outputs, targets)]))
+    y, t = _scalars(outputs, targets)
+    return float(np.mean((y > threshold) == (t > 0.5)))
+
+
+def best_threshold_accuracy(outputs, targets) -> tuple[float, float]:
+    """(accuracy, threshold): the best accuracy any threshold between outputs achieves."""
+    y, t = _scalars(outputs, targets)
+    positive = t > 0.5
+    order = np.argsort(y)
+    ys, ps = y[order], positive[order]
+    # threshold below everything: all predicted positive; then move past each distinct output
+    correct = int(ps.sum())
+    best, best_threshold = correct, float(ys[0]) - 1.0 if ys.size else 0.0
+    i = 0
+    while i < ys.size:
+        j = i
+        while j < ys.size and ys[j] == ys[i]:
+            correct += -1 if ps[j] else 1
+            j += 1
+        if correct > best:
+            best, best_threshold = correct, float(ys[i])
+        i = j
+    return best / max(ys.size, 1), best_threshold
+
+
+def auc_roc(outputs, targets) -> float:
+    """Area under the ROC curve (ties count one half); NaN with a single class."""
+    y, t = _scalars(outputs, targets)
+    positive = t > 0.5
+    n_pos, n_neg = int(positive.sum()), int((~positive).sum())
+    if n_pos == 0 or n_neg == 0:
+        return float("nan")
+    order = np.argsort(y, kind="mergesort")
+    ranks = np.empty(y.size)
+    sorted_y = y[order]
+    i = 0
+    while i < y.size:   # average ranks over ties
+        j = i
+        while j + 1 < y.size and sorted_y[j + 1] == sorted_y[i]:
+            j += 1
+        ranks[order[i:j + 1]] = (i + j) / 2 + 1
+        i = j + 1
+    return float((ranks[positive].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+
+
+def dispersion(outputs, targets) -> float:
+    """Mean output on positives minus mean output on negatives."""
+    y, t = _scalars(outputs, targets)
+    positive = t > 0.5
+    if positive.all() or not positive.any():
+        return float("nan")
+    return float(y[positive].mean() - y[~positive].mean())
+
+
+def ranking(outputs, targets, groups: list) -> tuple[float, dict[int, float]]:
+    """(MRR, {k: HITS@k}) of the positives, each ranked within its group (ties: average)."""
+    y, t = _scalars(outputs, targets)
+    by_group: dict = {}
+    for i, g in enumerate(groups):
+        by_group.setdefault(g, []).append(i)
+    reciprocal, ranks = [], []
+    for members in by_group.values():
+        members = np.array(members)
+        negatives = y[members[t[members] <= 0.5]]
+        for i in members[t[members] > 0.5]:
+            rank = 1 + (negatives > y[i]).sum() + 0.5 * (negatives == y[i]).sum()
+            reciprocal.append(1.0 / rank)
+            ranks.append(rank)
+    if not ranks:
+        return float("nan"), {}
+    ranks = np.array(ranks)
+    return float(np.mean(reciprocal)), {k: float(np.mean(ranks <= k)) for k in (1, 3, 10)}
+
+
+def summary(outputs, targets, classification: bool, loss: float | None = None) -> dict[str, float]:
+    """The standard metrics of a run, by name."""
+    out: dict[str, float] = {}
+    if loss is not None:
+        out["loss"] = float(loss)
+    out["mse"] = mse(outputs, targets)
+    if classification and outputs:
+        out["accuracy"] = accuracy(outputs, targets)
+        if all(np.size(t) == 1 for t in targets):
+            out["best_accuracy"] = best_threshold_accuracy(outputs, targets)[0]
+            out["auc"] = auc_roc(outputs, targets)
+            out["dispersion"] = dispersion(outputs, targets)
+    return out

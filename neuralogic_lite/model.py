@@ -1,0 +1,198 @@
+"""The Python API: a template with settings and parameters, built against samples and trained.
+
+    model = Model("template.txt", profile("neuralogic", epochs=100))
+    result = model.fit(load_samples("examples.txt", "queries.txt"))
+    outputs = model.predict(load_samples("test.txt"))
+
+``build`` runs the pipeline (ground, neuralize, lift) once per sample set; ``Built`` keeps
+the stages' results, so the ground program, the neural graph and its values and gradients
+are all reachable as numpy arrays.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+
+from .engine.runtime import Network
+from .errors import NeuraLogicLiteError
+from .grounding.ground import GroundingOptions, GroundProgram, ground
+from .language import Sample, Template, load_template, parse_template
+from .language.ir import ValueKind
+from .learning.losses import Loss, resolve_loss
+from .learning.parameters import initial_parameters, load_state_dict, state_dict
+from .learning.trainer import Evaluation, TrainResult, evaluate, optimizer_state, train
+from .network.graph import NeuralGraph
+from .network.neuralize import neuralize
+from .network.weights import number_template_weights, written_array
+from .ops import Op
+from .settings import Settings, profile
+
+
+def targets_of(samples: Sequence[Sample], graph: NeuralGraph, exact: bool) -> list[np.ndarray]:
+    """The target of every graph sample (NaN where the query has no target)."""
+    out = []
+    for s in graph.source:
+        target = samples[int(s)].query.target
+        out.append(np.array([np.nan]) if target is None else written_array(target, exact).ravel())
+    return out
+
+
+@dataclass
+class Built:
+    """A sample set taken through the pipeline, with the time each stage took."""
+
+    samples: list[Sample]
+    program: GroundProgram
+    graph: NeuralGraph
+    network: Network
+    targets: list[np.ndarray]
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def template_size(self) -> int:
+        return self.graph.weights.template_size
+
+    def queries(self) -> list[str]:
+        """The ground query atom of every graph sample (a query with variables shows its match)."""
+        graph = self.graph
+        out = []
+        for s, neuron in enumerate(graph.output):
+            if neuron >= 0:
+                out.append(graph.labels.atom(int(graph.origin[neuron, 0]), int(graph.origin[neuron, 1])))
+            else:
+                out.append(str(self.samples[int(graph.source[s])].query.literal))
+        return out
+
+    def parameters(self, template_values: np.ndarray) -> np.ndarray:
+        """The full parameter vector of this graph: the model's values, then the graph's constants."""
+        weights = self.graph.weights
+        constants = [np.asarray(weights.initial[w], np.float64).ravel()
+                     for w in range(weights.template_count, len(weights))]
+        return np.concatenate([template_values, *constants]) if constants else template_values.copy()
+
+
+class Model:
+    """A template, its settings and its current parameter values."""
+
+    def __init__(self, template: Template | str | os.PathLike, settings: Settings | None = None, **changes):
+        if isinstance(template, Template):
+            self.template = template
+        elif isinstance(template, (str, os.PathLike)) and Path(template).is_file():
+            self.template = load_template(template)
+        elif isinstance(template, str):
+            self.template = parse_template(template)
+        else:
+            raise NeuraLogicLiteError(f"template {template!r}: no such file")
+        self.settings = (settings or profile()).replace(**changes) if changes else (settings or profile())
+        heads = {rule.head.predicate for rule in self.template.rules}
+        self.weights = number_template_weights(self.template, heads, self.settings.exact_literals)
+        self.values = initial_parameters(self.weights, self.settings.init, self.settings.seed,
+                                         self.settings.init_value)
+        self.loss: Loss | None = None
+        self._moments = (np.zeros(self.values.size), np.zeros(self.values.size), np.zeros(1, np.int64))
+
+    # -- parameters
+    def reset_parameters(self, seed: int | None = None) -> None:
+        """Draw fresh random weights (written values are restored)."""
+        self.values = initial_parameters(self.weights, self.settings.init,
+                                         self.settings.seed if seed is None else seed, self.settings.init_value)
+        self._moments[0][:] = 0.0
+        self._moments[1][:] = 0.0   # the step counter goes on, as in the reference
+
+    def state_dict(self) -> dict[int, float | list]:
+        """Learnable weights by reference index, shaped as PyNeuraLogic shows them."""
+        return state_dict(self.weights, self.values)
+
+    def load_state_dict(self, values: dict) -> None:
+        """Load ``{index: value}`` (a PyNeuraLogic ``state_dict()['weights']``)."""
+        load_state_dict(self.weights, self.values, values)
+
+    # -- the pipeline
+    def build(self, samples: Sequence[Sample]) -> Built:
+        """Ground, neuralize (and lift) ``samples``."""
+        samples = list(samples)
+        if not samples:
+            raise NeuraLogicLiteError("no samples to build")
+        options = GroundingOptions(self.settings.duplicate_facts, self.settings.missing_queries)
+        timings = {}
+        start = time.perf_counter()
+        program = ground(self.template, samples, options)
+        timings["ground_s"] = time.perf_counter() - start
+        start = time.perf_counter()
+        graph = neuralize(program, self.template, self.settings)
+        timings["neuralize_s"] = time.perf_counter() - start
+        targets = targets_of(samples, graph, self.settings.exact_literals)
+        loss = self._loss(targets)
+        if loss.logits and self.settings.output_logits:
+            graph = _logit_outputs(graph, self.template)
+        graph, timings["lift"] = _lift(graph, self.settings)
+        built = Built(samples, program, graph, Network(graph, targets), targets, timings)
+        return built
+
+    def _loss(self, targets: list[np.ndarray]) -> Loss:
+        known = [t for t in targets if not np.isnan(t).any()]
+        return resolve_loss(self.settings.loss, self.settings.mse_factor, known)
+
+    # -- learning
+    def fit(self, train_samples: Sequence[Sample] | Built, validation: Sequence[Sample] | Built | None = None,
+            on_epoch: Callable[[dict], None] | None = None) -> TrainResult:
+        """Train on ``train_samples`` (model selection on ``validation`` if given)."""
+        built = train_samples if isinstance(train_samples, Built) else self.build(train_samples)
+        if any(np.isnan(t).any() for t in built.targets):
+            missing = next(i for i, t in enumerate(built.targets) if np.isnan(t).any())
+            query = built.samples[int(built.graph.source[missing])].query
+            raise NeuraLogicLiteError(f"query {query.literal} has no target value to learn from", query.location)
+        self.loss = self._loss(built.targets)
+        values = built.parameters(self.values)
+        val = None
+        if validation is not None:
+            vbuilt = validation if isinstance(validation, Built) else self.build(validation)
+            val = (vbuilt.network, vbuilt.parameters(self.values), vbuilt.targets)
+        optimizer = optimizer_state(self.settings, np.array(built.graph.weights.learnable, bool), values.size)
+        size = built.template_size
+        optimizer.m[:size], optimizer.v[:size] = self._moments[0], self._moments[1]
+        optimizer.step[0] = self._moments[2][0]
+        result = train(built.network, values, built.targets, self.settings, self.loss, val, on_epoch, optimizer)
+        self.values = result.values[:size].copy()
+        self._moments = (optimizer.m[:size].copy(), optimizer.v[:size].copy(), optimizer.step.copy())
+        return result
+
+    def predict(self, samples: Sequence[Sample] | Built) -> list[np.ndarray]:
+        """Outputs of every sample (probabilities for a classification model)."""
+        return self.evaluate(samples).outputs
+
+    def evaluate(self, samples: Sequence[Sample] | Built) -> Evaluation:
+        """Outputs and metrics of ``samples`` at the current parameters."""
+        built = samples if isinstance(samples, Built) else self.build(samples)
+        loss = self.loss or self._loss(built.targets)
+        targets = [t if not np.isnan(t).any() else np.zeros_like(t) for t in built.targets]
+        return evaluate(built.network, built.parameters(self.values), targets, loss)
+
+
+def _logit_outputs(graph: NeuralGraph, template: Template) -> NeuralGraph:
+    """Output neurons whose activation the template does not state become identity: a
+    classifier's output is a logit (the reference does this for BCE with logits)."""
+    stated = {(m.name, m.arity) for m in template.predicate_metadata
+              if m.metadata.get("activation") is not None or m.metadata.get("transformation") is not None}
+    activation = graph.activation.copy()
+    for neuron in np.unique(graph.output[graph.output >= 0]):
+        predicate = int(graph.origin[neuron, 0])
+        from .language.symbols import PREDICATES
+        name, arity, _ = PREDICATES[predicate]
+        if (name, arity) not in stated and (name, None) not in stated:
+            activation[neuron] = Op.IDENTITY
+    return dataclasses.replace(graph, activation=activation)
+
+
+def _lift(graph: NeuralGraph, settings: Settings) -> tuple[NeuralGraph, dict]:
+    """Compress the graph as the settings ask (lifting is a later stage; none yet)."""
+    return graph, {}
+
+
+__all__ = ["Model", "Built", "targets_of", "ValueKind"]
