@@ -12,7 +12,7 @@ import numpy as np
 from numba import njit
 
 from .functions import sigmoid
-from .neuron import FACT, WEIGHTED_ATOM, WEIGHTED_RULE, backward, forward
+from .neuron import FACT, WEIGHTED_ATOM, WEIGHTED_RULE, backward_neurons, forward_neurons
 
 #: Samples: each one's support (CSR over neurons, topological) and output neuron, and its
 #: target (CSR over a flat float64 array; a 1-element target broadcasts over a vector output).
@@ -28,14 +28,13 @@ MSE, SOFTENTROPY, CROSSENTROPY = 0, 1, 2
 @njit(cache=True)
 def forward_all(net, params, values, pre, ws):
     """Evaluate every neuron once, in topological order."""
-    for v in range(net.kind.shape[0]):
-        forward(v, net, params, values, pre, ws)
+    n = net.kind.shape[0]
+    forward_neurons(np.arange(n), 0, n, net, params, values, pre, ws)
 
 
 @njit(cache=True)
 def forward_sample(s, samples, net, params, values, pre, ws):
-    for i in range(samples.start[s], samples.start[s + 1]):
-        forward(samples.neurons[i], net, params, values, pre, ws)
+    forward_neurons(samples.neurons, samples.start[s], samples.start[s + 1], net, params, values, pre, ws)
 
 
 # ----------------------------------------------------------------------------- losses
@@ -84,23 +83,26 @@ def loss_and_gradient(code, factor, y, t, g):
 
 # ----------------------------------------------------------------------------- optimizer
 @njit(cache=True)
-def _touch(w, touched, touched_ids, count):
-    if w >= 0 and touched[w] == 0:
-        touched[w] = 1
-        touched_ids[count] = w
-        count += 1
-    return count
-
-
-@njit(cache=True)
-def _touch_neuron(v, net, touched, touched_ids, count):
-    kind = net.kind[v]
-    if kind == FACT:
-        return _touch(net.offset[v], touched, touched_ids, count)
-    if kind == WEIGHTED_ATOM or kind == WEIGHTED_RULE:
-        count = _touch(net.offset[v], touched, touched_ids, count)
-        for e in range(net.input_start[v], net.input_start[v + 1]):
-            count = _touch(net.edge_weight[e], touched, touched_ids, count)
+def _touch_sample(neurons, first, last, kinds, offsets, input_start, edge_weight, touched, touched_ids, count):
+    """Mark every weight the neurons use (the optimizer updates exactly those, as the reference)."""
+    for position in range(first, last):
+        v = neurons[position]
+        kind = kinds[v]
+        if kind != FACT and kind != WEIGHTED_ATOM and kind != WEIGHTED_RULE:
+            continue
+        w = offsets[v]
+        if w >= 0 and touched[w] == 0:
+            touched[w] = 1
+            touched_ids[count] = w
+            count += 1
+        if kind == FACT:
+            continue
+        for e in range(input_start[v], input_start[v + 1]):
+            w = edge_weight[e]
+            if w >= 0 and touched[w] == 0:
+                touched[w] = 1
+                touched_ids[count] = w
+                count += 1
     return count
 
 
@@ -164,10 +166,9 @@ def train_epoch(order, batch_size, samples, net, params, opt, loss_code, loss_fa
         if not math.isfinite(losses[s]):
             return False
         elements += t.shape[0] if t.shape[0] == n else n
-        for i in range(last - 1, first - 1, -1):
-            v = samples.neurons[i]
-            count = _touch_neuron(v, net, touched, touched_ids, count)
-            backward(v, net, params, values, pre, grads, pgrad, ws)
+        count = _touch_sample(samples.neurons, first, last, net.kind, net.offset, net.input_start, net.edge_weight,
+                              touched, touched_ids, count)
+        backward_neurons(samples.neurons, first, last, net, params, values, pre, grads, pgrad, ws)
         in_batch += 1
         if in_batch == batch_size:
             _step(opt, params, pgrad, touched, touched_ids, count, 1.0 / elements)
@@ -217,5 +218,5 @@ def gradients(samples, which, net, params, loss_code, loss_factor, values, pre, 
         losses[s] = loss_and_gradient(loss_code, loss_factor, values[vs:vs + n], t, g)
         for j in range(n):
             grads[vs + j] += g[j]
-    for v in range(net.kind.shape[0] - 1, -1, -1):
-        backward(v, net, params, values, pre, grads, pgrad, ws)
+    n = net.kind.shape[0]
+    backward_neurons(np.arange(n), 0, n, net, params, values, pre, grads, pgrad, ws)

@@ -18,8 +18,8 @@ from numba import njit
 
 from ..network.graph import Kind
 from ..ops import Op
-from .functions import SOFTMAX, SPARSEMAX, TRANSPOSE, softmax, softmax_backward, sparsemax, sparsemax_backward, \
-    transform, transform_backward
+from .functions import IDENTITY, LAST_ELEMENTWISE, SOFTMAX, SPARSEMAX, TRANSPOSE, elementwise, \
+    elementwise_derivative, softmax, softmax_backward, sparsemax, sparsemax_backward, transform, transform_backward
 
 FACT, NEGATION, AGGREGATION = int(Kind.FACT), int(Kind.NEGATION), int(Kind.AGGREGATION)
 WEIGHTED_ATOM, WEIGHTED_RULE = int(Kind.WEIGHTED_ATOM), int(Kind.WEIGHTED_RULE)
@@ -374,6 +374,244 @@ def _product_fold_backward(k, ws, g, n):
         ws.gp[a + j] = ws.gq[j]
 
 
+# ----------------------------------------------------------------------------- many neurons
+# The two passes below are the hot loops.  Almost every neuron sums (or averages) weighted
+# inputs, so that case is written out inline, straight from the value and parameter buffers;
+# everything else calls the general routines above.  (Calls that pass arrays cost reference
+# counting in numba, which is why the common case makes none.)
+
+@njit(cache=True)
+def forward_neurons(neurons, first, last, net, params, values, pre, ws):
+    """Evaluate ``neurons[first:last]`` (topologically ordered) from their inputs' values."""
+    kinds, offsets, reducers, activations = net.kind, net.offset, net.reducer, net.activation
+    value_start, input_start, edge_src, edge_weight = net.value_start, net.input_start, net.edge_src, \
+        net.edge_weight
+    rows, cols = net.rows, net.cols
+    pvalues, pstart, prows, pcols = params.values, params.start, params.rows, params.cols
+    for position in range(first, last):
+        v = neurons[position]
+        kind = kinds[v]
+        vs = value_start[v]
+        n = value_start[v + 1] - vs
+        if kind == FACT:
+            s = pstart[offsets[v]]
+            for i in range(n):
+                values[vs + i] = pvalues[s + i]
+            continue
+        if kind == NEGATION:
+            xs = value_start[edge_src[input_start[v]]]
+            for i in range(n):
+                pre[vs + i] = values[xs + i]
+                values[vs + i] = 1.0 - values[xs + i]
+            continue
+        op = reducers[v]
+        act = activations[v]
+        # an identity activation needs no pre-activation copy: sum straight into the value
+        out = values if act == IDENTITY else pre
+        if op == SUM or op == AVG:
+            weighted = kind == WEIGHTED_ATOM or kind == WEIGHTED_RULE
+            for j in range(n):
+                out[vs + j] = 0.0
+            k = 0
+            if weighted and offsets[v] >= 0:
+                w = offsets[v]
+                ps = pstart[w]
+                if prows[w] * pcols[w] == n:
+                    for j in range(n):
+                        out[vs + j] += pvalues[ps + j]
+                else:
+                    for j in range(n):
+                        out[vs + j] += pvalues[ps]
+                k += 1
+            for e in range(input_start[v], input_start[v + 1]):
+                x = edge_src[e]
+                xs = value_start[x]
+                xn = value_start[x + 1] - xs
+                w = edge_weight[e] if weighted else -1
+                k += 1
+                if w < 0:
+                    if xn == n:
+                        for j in range(n):
+                            out[vs + j] += values[xs + j]
+                    else:
+                        t = values[xs]
+                        for j in range(n):
+                            out[vs + j] += t
+                    continue
+                ps = pstart[w]
+                wr = prows[w]
+                wc = pcols[w]
+                if wr * wc == 1:
+                    t = pvalues[ps]
+                    if xn == n:
+                        for j in range(n):
+                            out[vs + j] += t * values[xs + j]
+                    else:
+                        t *= values[xs]
+                        for j in range(n):
+                            out[vs + j] += t
+                elif xn == 1:
+                    t = values[xs]
+                    if wr * wc == n:
+                        for j in range(n):
+                            out[vs + j] += pvalues[ps + j] * t
+                    else:
+                        t *= pvalues[ps]
+                        for j in range(n):
+                            out[vs + j] += t
+                else:
+                    xc = cols[x]
+                    if wr * xc == n:
+                        for i in range(wr):
+                            for j in range(xc):
+                                acc = 0.0
+                                for q in range(wc):
+                                    acc += pvalues[ps + i * wc + q] * values[xs + q * xc + j]
+                                out[vs + i * xc + j] += acc
+                    else:   # a 1x1 product (row times column) added to every element
+                        acc = 0.0
+                        for q in range(wc):
+                            acc += pvalues[ps + q] * values[xs + q]
+                        for j in range(n):
+                            out[vs + j] += acc
+            if op == AVG and k > 1:
+                inverse = 1.0 / k
+                for j in range(n):
+                    out[vs + j] *= inverse
+        else:
+            count = _gather(v, net, params, values, ws)
+            _combine(op, count, ws, out[vs:vs + n], n)
+        if act == IDENTITY:
+            continue
+        if act <= LAST_ELEMENTWISE:
+            for i in range(n):
+                values[vs + i] = elementwise(act, pre[vs + i])
+        else:
+            r, c = _pre_shape(v, net)
+            transform(act, pre[vs:vs + n], values[vs:vs + n], r, c)
+
+
+@njit(cache=True)
+def backward_neurons(neurons, first, last, net, params, values, pre, grads, pgrad, ws):
+    """Push the gradients of ``neurons[first:last]``, last to first, to inputs and weights."""
+    kinds, offsets, reducers, activations = net.kind, net.offset, net.reducer, net.activation
+    value_start, input_start, edge_src, edge_weight = net.value_start, net.input_start, net.edge_src, \
+        net.edge_weight
+    cols = net.cols
+    pvalues, pstart, prows, pcols = params.values, params.start, params.rows, params.cols
+    g = ws.gpre
+    for position in range(last - 1, first - 1, -1):
+        v = neurons[position]
+        kind = kinds[v]
+        vs = value_start[v]
+        n = value_start[v + 1] - vs
+        if kind == FACT:
+            s = pstart[offsets[v]]
+            for i in range(n):
+                pgrad[s + i] += grads[vs + i]
+            continue
+        if kind == NEGATION:
+            xs = value_start[edge_src[input_start[v]]]
+            for i in range(n):
+                grads[xs + i] -= grads[vs + i]
+            continue
+        act = activations[v]
+        if act == IDENTITY:
+            for i in range(n):
+                g[i] = grads[vs + i]
+        elif act <= LAST_ELEMENTWISE:
+            for i in range(n):
+                g[i] = grads[vs + i] * elementwise_derivative(act, pre[vs + i], values[vs + i])
+        else:
+            r, c = _pre_shape(v, net)
+            transform_backward(act, pre[vs:vs + n], values[vs:vs + n], grads[vs:vs + n], g, r, c)
+        op = reducers[v]
+        if op != SUM and op != AVG:
+            _backward_general(v, net, params, values, pre, grads, pgrad, ws)
+            continue
+        weighted = kind == WEIGHTED_ATOM or kind == WEIGHTED_RULE
+        has_offset = weighted and offsets[v] >= 0
+        k = input_start[v + 1] - input_start[v] + (1 if has_offset else 0)
+        if op == AVG and k > 1:
+            inverse = 1.0 / k
+            for j in range(n):
+                g[j] *= inverse
+        if has_offset:
+            w = offsets[v]
+            ps = pstart[w]
+            if prows[w] * pcols[w] == n:
+                for j in range(n):
+                    pgrad[ps + j] += g[j]
+            else:
+                for j in range(n):
+                    pgrad[ps] += g[j]
+        for e in range(input_start[v], input_start[v + 1]):
+            x = edge_src[e]
+            xs = value_start[x]
+            xn = value_start[x + 1] - xs
+            w = edge_weight[e] if weighted else -1
+            if w < 0:
+                if xn == n:
+                    for j in range(n):
+                        grads[xs + j] += g[j]
+                else:
+                    acc = 0.0
+                    for j in range(n):
+                        acc += g[j]
+                    grads[xs] += acc
+                continue
+            ps = pstart[w]
+            wr = prows[w]
+            wc = pcols[w]
+            if wr * wc == 1:
+                t = pvalues[ps]
+                if xn == n:
+                    acc = 0.0
+                    for j in range(n):
+                        acc += g[j] * values[xs + j]
+                        grads[xs + j] += t * g[j]
+                    pgrad[ps] += acc
+                else:
+                    total = 0.0
+                    for j in range(n):
+                        total += g[j]
+                    pgrad[ps] += total * values[xs]
+                    grads[xs] += total * t
+            elif xn == 1:
+                t = values[xs]
+                if wr * wc == n:
+                    acc = 0.0
+                    for j in range(n):
+                        pgrad[ps + j] += g[j] * t
+                        acc += pvalues[ps + j] * g[j]
+                    grads[xs] += acc
+                else:
+                    total = 0.0
+                    for j in range(n):
+                        total += g[j]
+                    pgrad[ps] += total * t
+                    grads[xs] += total * pvalues[ps]
+            else:
+                xc = cols[x]
+                if wr * xc == n:
+                    for i in range(wr):
+                        for q in range(wc):
+                            acc = 0.0
+                            wiq = pvalues[ps + i * wc + q]
+                            for j in range(xc):
+                                gij = g[i * xc + j]
+                                acc += gij * values[xs + q * xc + j]
+                                grads[xs + q * xc + j] += wiq * gij
+                            pgrad[ps + i * wc + q] += acc
+                else:
+                    total = 0.0
+                    for j in range(n):
+                        total += g[j]
+                    for q in range(wc):
+                        pgrad[ps + q] += total * values[xs + q]
+                        grads[xs + q] += total * pvalues[ps + q]
+
+
 # ----------------------------------------------------------------------------- one neuron
 @njit(cache=True)
 def _pre_shape(v, net):
@@ -383,49 +621,14 @@ def _pre_shape(v, net):
 
 
 @njit(cache=True)
-def forward(v, net, params, values, pre, ws):
-    """Compute neuron v's value (and its pre-activation) from its inputs' values."""
-    kind = net.kind[v]
+def _backward_general(v, net, params, values, pre, grads, pgrad, ws):
+    """Backward of a neuron with any combination, given dL/dpre in ws.gpre."""
     vs = net.value_start[v]
     n = net.value_start[v + 1] - vs
-    if kind == FACT:
-        s = params.start[net.offset[v]]
-        for i in range(n):
-            values[vs + i] = params.values[s + i]
-        return
-    if kind == NEGATION:
-        xs = net.value_start[net.edge_src[net.input_start[v]]]
-        for i in range(n):
-            pre[vs + i] = values[xs + i]
-            values[vs + i] = 1.0 - values[xs + i]
-        return
     k = _gather(v, net, params, values, ws)
-    _combine(net.reducer[v], k, ws, pre[vs:vs + n], n)
-    r, c = _pre_shape(v, net)
-    transform(net.activation[v], pre[vs:vs + n], values[vs:vs + n], r, c)
-
-
-@njit(cache=True)
-def backward(v, net, params, values, pre, grads, pgrad, ws):
-    """Push neuron v's gradient (grads) to its inputs (grads) and its weights (pgrad)."""
-    kind = net.kind[v]
-    vs = net.value_start[v]
-    n = net.value_start[v + 1] - vs
-    if kind == FACT:
-        s = params.start[net.offset[v]]
-        for i in range(n):
-            pgrad[s + i] += grads[vs + i]
-        return
-    if kind == NEGATION:
-        xs = net.value_start[net.edge_src[net.input_start[v]]]
-        for i in range(n):
-            grads[xs + i] -= grads[vs + i]
-        return
-    r, c = _pre_shape(v, net)
-    transform_backward(net.activation[v], pre[vs:vs + n], values[vs:vs + n], grads[vs:vs + n], ws.gpre, r, c)
-    k = _gather(v, net, params, values, ws)
-    _combine_backward(net.reducer[v], k, ws, pre[vs:vs + n], ws.gpre, n)
-    weighted = kind == WEIGHTED_ATOM or kind == WEIGHTED_RULE
+    combined = values if net.activation[v] == IDENTITY else pre   # where the forward pass left C(inputs)
+    _combine_backward(net.reducer[v], k, ws, combined[vs:vs + n], ws.gpre, n)
+    weighted = net.kind[v] == WEIGHTED_ATOM or net.kind[v] == WEIGHTED_RULE
     i = 0
     if weighted and net.offset[v] >= 0:
         w = net.offset[v]

@@ -50,11 +50,11 @@ def header(title: str, *lines: str) -> str:
 def molecule_inputs(atom_types: Sequence[str], bond_types: Sequence[str]) -> tuple[str, ...]:
     """Header lines describing the mutagenesis-schema input predicates."""
     def listing(types):
-        shown = ", ".join(f"{t}/1" for t in types[:4])
-        return f"{shown}, ... ({len(types)} types)" if len(types) > 4 else shown
-    bonds = f"bond type facts {listing(bond_types)} on the bond id" if bond_types else "no bond types"
-    return (f"Input predicates: atom type facts {listing(atom_types)}; bond(A, B, Id) listed in both",
-            f"  directions; {bonds}.",
+        shown = ", ".join(f"{t}/1" for t in types[:3])
+        return f"{shown}, ... ({len(types)} types)" if len(types) > 3 else shown
+    bonds = f"bond types {listing(bond_types)} on Id" if bond_types else "no bond types"
+    return (f"Input predicates: atom type facts {listing(atom_types)};",
+            f"  bond(A, B, Id), listed in both directions; {bonds}.",
             "Output query: predict (one value per molecule).")
 
 

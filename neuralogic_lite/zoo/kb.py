@@ -1,0 +1,61 @@
+"""Knowledge-base scorers: DistMult and TransE over learnable entity and relation vectors.
+
+The KB is read as triples: a query ``predict(S, R, O)`` asks how true "S is R of O" is, the
+relation being a constant (``1.0 predict(ann, parent, bob).`` for a known triple, ``0.0`` for a
+corrupted one).  Both are embedding models: the score reads only the embeddings, never the
+example's facts, so the data is one example (knowledge-base mode) with the triples as queries.
+Every (S, R, O) is grounded, which suits small KBs.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+from .parts import check, header, meta, names
+
+IDENTITY = meta(activation="identity")
+
+
+def _inputs(entities: tuple[str, ...], relations: tuple[str, ...], dim: int) -> tuple[str, ...]:
+    return (f"Input: one learnable {{{dim}}} vector per entity (entity/1, {len(entities)} facts below) and per",
+            f"  relation (relation/1, {len(relations)}); the example's facts are not read.",
+            "Output query: predict(S, R, O), e.g. `1.0 predict(ann, parent, bob).`; negatives are corrupted",
+            "  triples with target 0.0.")
+
+
+def _embeddings(entities: tuple[str, ...], relations: tuple[str, ...], dim: int) -> str:
+    return ("% one learnable vector per entity and per relation\n"
+            + "".join(f"{{{dim}}} entity({e}).\n" for e in entities)
+            + "".join(f"{{{dim}}} relation({r}).\n" for r in relations))
+
+
+def _row(value: int, dim: int) -> str:
+    """A fixed 1 x dim row of ``value``: sums a vector's elements (times ``value``)."""
+    return "<[[" + ", ".join([str(value)] * dim) + "]]>"
+
+
+def distmult(entities: Sequence[str], relations: Sequence[str], dim: int = 10) -> str:
+    """DistMult (Yang et al. 2015): score(S, R, O) = sum_k e_S[k] r_R[k] e_O[k]."""
+    check(dim=dim)
+    entities, relations = names("entity", entities), names("relation", relations)
+    return (header("DistMult: score(S, R, O) = sum_k e_S[k] r_R[k] e_O[k] (element-wise product, summed).",
+                   *_inputs(entities, relations, dim), "Written by neuralogic_lite.zoo.distmult.")
+            + "\n" + _embeddings(entities, relations, dim)
+            + "\n% the score of a triple\n"
+            f"{_row(1, dim)} predict(S, R, O) :- entity(S), relation(R), entity(O)."
+            f"{meta(combination='elproduct', activation='identity')}\n")
+
+
+def transe(entities: Sequence[str], relations: Sequence[str], dim: int = 10) -> str:
+    """TransE (Bordes et al. 2013): score(S, R, O) = margin - ||e_S + r_R - e_O||^2, margin learned."""
+    check(dim=dim)
+    entities, relations = names("entity", entities), names("relation", relations)
+    return (header("TransE: score(S, R, O) = margin - ||e_S + r_R - e_O||^2 (a relation translates its subject).",
+                   *_inputs(entities, relations, dim), "Written by neuralogic_lite.zoo.transe.")
+            + "\n" + _embeddings(entities, relations, dim)
+            + "\n% how far the translated subject lands from the object\n"
+            "translation(S, R, O) :- entity(S), relation(R), <-1> entity(O)." + IDENTITY + "\n"
+            "translation/3" + IDENTITY + "\n"
+            "% minus its squared length, plus a learnable margin\n"
+            f"{_row(-1, dim)} predict(S, R, O) :- translation(S, R, O), translation(S, R, O)."
+            f"{meta(combination='elproduct', activation='identity')}\n"
+            "predict/3 {1}\n")
