@@ -26,7 +26,7 @@ from .language import Sample, Template, load_template, parse_template
 from .language.ir import ValueKind
 from .learning.losses import Loss, resolve_loss
 from .learning.parameters import initial_parameters, load_state_dict, state_dict
-from .learning.trainer import Evaluation, TrainResult, evaluate, optimizer_state, train
+from .learning.trainer import Evaluation, TrainResult, evaluate, optimizer_state, shape_mismatch, train
 from .network.graph import NeuralGraph
 from .network.neuralize import neuralize
 from .network.weights import number_template_weights, written_array
@@ -150,6 +150,11 @@ class Model:
             raise NeuraLogicLiteError(f"query {query.literal} has no target value to learn from", query.location)
         self.loss = self._loss(built.targets)
         values = built.parameters(self.values)
+        bad = shape_mismatch(built.network.outputs(values), built.targets)
+        if bad is not None:
+            query = built.samples[int(built.graph.source[bad])].query
+            raise NeuraLogicLiteError(f"the target of {query.literal} has {built.targets[bad].size} values, but "
+                                      "the template's output for it has a different size", query.location)
         val = None
         if validation is not None:
             vbuilt = validation if isinstance(validation, Built) else self.build(validation)
@@ -191,8 +196,29 @@ def _logit_outputs(graph: NeuralGraph, template: Template) -> NeuralGraph:
 
 
 def _lift(graph: NeuralGraph, settings: Settings) -> tuple[NeuralGraph, dict]:
-    """Compress the graph as the settings ask (lifting is a later stage; none yet)."""
-    return graph, {}
+    """Compress the graph as the settings ask (``prune``, then ``lift``); value lifting
+    evaluates the graphs with the engine.  Returns the graph and the lifting report."""
+    from .engine import kernels
+    from .lifting import lift
+
+    cache: dict = {}
+
+    def evaluate(g: NeuralGraph, params: np.ndarray, neurons: np.ndarray | None) -> np.ndarray:
+        if cache.get("graph") is not g:
+            cache.update(graph=g, network=Network(g))
+        network = cache["network"]
+        p = network.params(params)
+        ws = network.workspace(p)
+        if neurons is None:
+            kernels.forward_all(network.net, p, network.values, network.pre, ws)
+        else:
+            neurons = np.ascontiguousarray(neurons, np.int64)
+            one = kernels.Samples(np.array([0, neurons.shape[0]], np.int64), neurons, np.full(1, -1, np.int64),
+                                  np.zeros(2, np.int64), np.zeros(0))
+            kernels.forward_sample(0, one, network.net, p, network.values, network.pre, ws)
+        return network.values
+
+    return lift(graph, settings, evaluate)
 
 
 __all__ = ["Model", "Built", "targets_of", "ValueKind"]

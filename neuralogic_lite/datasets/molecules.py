@@ -72,12 +72,14 @@ MAX_RINGS, RING = 3, 6
 
 
 class _Molecule:
-    """One molecule under construction: atom types, free valence (half bonds) and bonds."""
+    """One molecule under construction: atom types, free valence (half bonds), bonds (src, dst, kind)."""
 
     def __init__(self) -> None:
         self.types: list[int] = []
         self.free: list[int] = []
-        self.bonds: list[tuple[int, int, int]] = []
+        self.src: list[int] = []
+        self.dst: list[int] = []
+        self.kind: list[int] = []
 
     def atom(self, kind: str) -> int:
         self.types.append(_T[kind])
@@ -85,7 +87,9 @@ class _Molecule:
         return len(self.types) - 1
 
     def bond(self, a: int, b: int, kind: int) -> None:
-        self.bonds.append((a, b, kind))
+        self.src.append(a)
+        self.dst.append(b)
+        self.kind.append(kind)
         self.free[a] -= _HALF[kind]
         self.free[b] -= _HALF[kind]
 
@@ -153,16 +157,17 @@ def _build(c: dict[str, list], i: int) -> _Molecule:
             bridge = m.atom("c_10" if c["link"][i][r] == 1 else "o_50")
             m.bond(anchor, bridge, SINGLE)
             m.bond(bridge, ring[0], SINGLE)
-    chain = [_pick(m.open_ring_carbons(), c["chain_site"][i])]
+    chain = [_pick(m.open_ring_carbons(), c["chain_site"][i])]     # the ring carbon, then the alkyl carbons
     for _ in range(c["chain"][i]):
         chain += m.group(chain[-1], "methylene")
     if c["aldehyde"][i]:
         m.group(chain[-1], "aldehyde")
     for k in range(c["nitro"][i]):
         m.group(_pick(m.open_ring_carbons(), c["nitro_site"][i][k]), "nitro")
-    if c["decoy"][i]:
-        carbons = [a for a in chain[1:] if m.free[a] >= 2] or m.group(_pick(m.open_ring_carbons(), c["decoy_site"][i]),
-                                                                      "methylene")
+    if c["decoy"][i]:      # on an alkyl carbon, or on a new CH2 on the ring when there is none
+        carbons = [a for a in chain[1:] if m.free[a] >= 2]
+        if not carbons:
+            carbons = m.group(_pick(m.open_ring_carbons(), c["decoy_site"][i]), "methylene")
         m.group(_pick(carbons, c["decoy_site"][i]), "nitro")
     for k, anchor in enumerate(m.open_ring_carbons()):
         if SUBSTITUENTS[c["substituent"][i][k]] is not None:
@@ -182,16 +187,20 @@ def generate(n: int, seed: int = 0, positive_fraction: float = 0.5, prefix: str 
     if not 0.0 <= positive_fraction <= 1.0:
         raise InputError(f"positive_fraction must be between 0 and 1, not {positive_fraction}")
     choices = _draw(np.random.default_rng(seed), int(n), positive_fraction)
-    types, graph, bonds = [], [], []
+    types, src, dst, kind, atoms, bonds = [], [], [], [], [], []
     for i in range(n):
         m = _build(choices, i)
-        offset = len(types)
         types += m.types
-        graph += [i] * len(m.types)
-        bonds += [(a + offset, b + offset, t) for a, b, t in m.bonds]
-    src, dst, kind = (np.array(col, np.int64) for col in zip(*bonds)) if bonds else (np.empty(0, np.int64),) * 3
-    unlabelled = Graphs(np.array(graph, np.int64), np.array(types, np.int64), src, dst, kind,
-                        np.zeros(n), ATOM_TYPES, BOND_TYPES, (0, 1), prefix)
+        src += m.src
+        dst += m.dst
+        kind += m.kind
+        atoms.append(len(m.types))
+        bonds.append(len(m.src))
+    atoms, bonds = np.array(atoms, np.int64), np.array(bonds, np.int64)
+    start = np.repeat(np.cumsum(atoms) - atoms, bonds)        # each bond's molecule's first atom
+    unlabelled = Graphs(np.repeat(np.arange(n), atoms), np.array(types, np.int64), np.array(src, np.int64) + start,
+                        np.array(dst, np.int64) + start, np.array(kind, np.int64), np.zeros(n), ATOM_TYPES,
+                        BOND_TYPES, (0, 1), prefix)
     return replace(unlabelled, target=planted_rule(unlabelled).astype(np.float64))
 
 

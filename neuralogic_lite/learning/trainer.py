@@ -9,6 +9,7 @@ selection off (PyNeuraLogic's ``train``): the last weights are returned.
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -16,7 +17,7 @@ import numpy as np
 
 from ..engine.kernels import ADAM, SGD, Optimizer
 from ..engine.runtime import Network
-from ..errors import NeuraLogicLiteError, TrainingError
+from ..errors import NeuraLogicLiteError, NeuraLogicLiteWarning, TrainingError
 from ..settings import Settings
 from . import metrics
 from .losses import Loss
@@ -41,8 +42,22 @@ class Evaluation:
     metrics: dict[str, float]
 
 
+def shape_mismatch(outputs: list[np.ndarray], targets: list[np.ndarray]) -> int | None:
+    """The first sample whose target fits its output neither exactly nor as one broadcast value."""
+    for i, (o, t) in enumerate(zip(outputs, targets)):
+        if o.size and np.size(t) not in (1, o.size):
+            return i
+    return None
+
+
 def evaluate(network: Network, values: np.ndarray, targets: list[np.ndarray], loss: Loss) -> Evaluation:
+    """Outputs and metrics; with targets that do not fit the outputs, outputs only (and a warning)."""
     raw = network.outputs(values)
+    bad = shape_mismatch(raw, targets)
+    if bad is not None:
+        warnings.warn(f"the target of sample {bad} has {np.size(targets[bad])} values but its output has "
+                      f"{raw[bad].size}; no metrics are computed", NeuraLogicLiteWarning, stacklevel=2)
+        return Evaluation([loss.squash(o) if o.size else o for o in raw], {})
     kept = [i for i in range(len(raw)) if raw[i].size]
     shown = [loss.squash(raw[i]) for i in kept]
     errors = [_loss_value(loss, raw[i], targets[i]) for i in kept]

@@ -33,38 +33,57 @@ def _hash(keys, a, b):
 
 
 @njit(cache=True)
-def _intern(v, keys, start, hashes, slots):
-    """The first neuron interned with the key of ``v`` (``v`` itself if none was)."""
-    a, b = start[v], start[v + 1]
+def _same(keys, a, store, c, length):
+    for i in range(length):
+        if keys[a + i] != store[c + i]:
+            return False
+    return True
+
+
+class _Table:
+    """Namespace for the layout of the hash table (numba kernels take the arrays):
+
+    ``slot_hash``/``slot_rep``: open addressing, the hash and first neuron of each class;
+    ``store``: the key rows of first neurons only, at ``key_at[rep]`` (length ``key_len[rep]``).
+    """
+
+
+@njit(cache=True)
+def _intern(v, keys, a, b, slot_hash, slot_rep, store, key_at, key_len, used):
+    """The first neuron interned with the key ``keys[a:b]`` (``v`` itself, stored, if none
+    was).  Returns (class, store size)."""
     h = _hash(keys, a, b)
-    hashes[v] = h
-    mask = np.uint64(slots.shape[0] - 1)
+    length = b - a
+    mask = np.uint64(slot_rep.shape[0] - 1)
     s = h & mask
     while True:
-        r = slots[s]
+        r = slot_rep[s]
         if r == _EMPTY:
-            slots[s] = v
-            return v
-        if hashes[r] == h and start[r + 1] - start[r] == b - a:
-            same = True
-            c = start[r]
-            for i in range(b - a):
-                if keys[c + i] != keys[a + i]:
-                    same = False
-                    break
-            if same:
-                return r
+            slot_rep[s] = v
+            slot_hash[s] = h
+            key_at[v] = used
+            key_len[v] = length
+            for i in range(length):
+                store[used + i] = keys[a + i]
+            return v, used + length
+        if slot_hash[s] == h and key_len[r] == length and _same(keys, a, store, key_at[r], length):
+            return r, used
         s = (s + np.uint64(1)) & mask
 
 
 @njit(cache=True)
 def _intern_rows(start, keys):
     n = start.shape[0] - 1
-    slots = np.full(_capacity(n), _EMPTY, np.int64)
-    hashes = np.empty(n, np.uint64)
+    size = _capacity(n)
+    slot_rep = np.full(size, _EMPTY, np.int64)
+    slot_hash = np.zeros(size, np.uint64)
+    store = np.empty(keys.shape[0], np.int64)
+    key_at = np.empty(n, np.int64)
+    key_len = np.empty(n, np.int64)
     first = np.empty(n, np.int64)
+    used = 0
     for v in range(n):
-        first[v] = _intern(v, keys, start, hashes, slots)
+        first[v], used = _intern(v, keys, start[v], start[v + 1], slot_hash, slot_rep, store, key_at, key_len, used)
     return first
 
 
@@ -96,34 +115,37 @@ def structural(kind, activation, reducer, offset, rows, cols, group, extra, inpu
     the same input classes.  ``weighted[kind]`` says whether edge weights count,
     ``ordered[op]`` whether the input order does."""
     n = kind.shape[0]
-    start = np.empty(n + 1, np.int64)
-    start[0] = 0
+    most = 0
     for v in range(n):
-        start[v + 1] = start[v] + _HEADER + input_start[v + 1] - input_start[v]
-    keys = np.empty(start[n], np.int64)
-    slots = np.full(_capacity(n), _EMPTY, np.int64)
-    hashes = np.empty(n, np.uint64)
+        most = max(most, input_start[v + 1] - input_start[v])
+    row = np.empty(_HEADER + most, np.int64)
+    size = _capacity(n)
+    slot_rep = np.full(size, _EMPTY, np.int64)
+    slot_hash = np.zeros(size, np.uint64)
+    store = np.empty(n * _HEADER + edge_src.shape[0], np.int64)
+    key_at = np.empty(n, np.int64)
+    key_len = np.empty(n, np.int64)
     cls = np.empty(n, np.int64)
+    used = 0
     for v in range(n):
-        a = start[v]
-        keys[a] = kind[v]
-        keys[a + 1] = activation[v]
-        keys[a + 2] = reducer[v]
-        keys[a + 3] = offset[v]
-        keys[a + 4] = rows[v]
-        keys[a + 5] = cols[v]
-        keys[a + 6] = group[v]
-        keys[a + 7] = extra[v]
+        row[0] = kind[v]
+        row[1] = activation[v]
+        row[2] = reducer[v]
+        row[3] = offset[v]
+        row[4] = rows[v]
+        row[5] = cols[v]
+        row[6] = group[v]
+        row[7] = extra[v]
         use_weights = weighted[kind[v]]
-        p = a + _HEADER
+        p = _HEADER
         for e in range(input_start[v], input_start[v + 1]):
             w = np.int64(edge_weight[e]) if use_weights else np.int64(-1)
-            keys[p] = ((w + 1) << 32) | cls[edge_src[e]]
+            row[p] = ((w + 1) << 32) | cls[edge_src[e]]
             p += 1
-        if not ordered[reducer[v]]:
-            if p - (a + _HEADER) <= 16:
-                _insertion_sort(keys, a + _HEADER, p)
+        if p > _HEADER + 1 and not ordered[reducer[v]]:
+            if p - _HEADER <= 16:
+                _insertion_sort(row, _HEADER, p)
             else:
-                keys[a + _HEADER:p] = np.sort(keys[a + _HEADER:p])
-        cls[v] = _intern(v, keys, start, hashes, slots)
+                row[_HEADER:p] = np.sort(row[_HEADER:p])
+        cls[v], used = _intern(v, row, 0, p, slot_hash, slot_rep, store, key_at, key_len, used)
     return cls
