@@ -58,6 +58,11 @@ class Built:
     def template_size(self) -> int:
         return self.graph.weights.template_size
 
+    def output_shapes(self) -> list[np.ndarray]:
+        """A zero array shaped like each sample's output (empty when it has no output neuron)."""
+        graph = self.graph
+        return [np.zeros(int(graph.rows[o] * graph.cols[o])) if o >= 0 else np.zeros(0) for o in graph.output]
+
     def queries(self) -> list[str]:
         """The ground query atom of every graph sample (a query with variables shows its match)."""
         graph = self.graph
@@ -150,7 +155,7 @@ class Model:
             raise NeuraLogicLiteError(f"query {query.literal} has no target value to learn from", query.location)
         self.loss = self._loss(built.targets)
         values = built.parameters(self.values)
-        bad = shape_mismatch(built.network.outputs(values), built.targets)
+        bad = shape_mismatch(built.output_shapes(), built.targets)
         if bad is not None:
             query = built.samples[int(built.graph.source[bad])].query
             raise NeuraLogicLiteError(f"the target of {query.literal} has {built.targets[bad].size} values, but "

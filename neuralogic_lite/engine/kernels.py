@@ -83,26 +83,53 @@ def loss_and_gradient(code, factor, y, t, g):
 
 # ----------------------------------------------------------------------------- optimizer
 @njit(cache=True)
-def _touch_sample(neurons, first, last, kinds, offsets, input_start, edge_weight, touched, touched_ids, count):
-    """Mark every weight the neurons use (the optimizer updates exactly those, as the reference)."""
-    for position in range(first, last):
-        v = neurons[position]
-        kind = kinds[v]
-        if kind != FACT and kind != WEIGHTED_ATOM and kind != WEIGHTED_RULE:
-            continue
-        w = offsets[v]
-        if w >= 0 and touched[w] == 0:
+def _append(out, size, w):
+    if size == out.shape[0]:
+        bigger = np.empty(2 * size, np.int64)
+        bigger[:size] = out[:size]
+        out = bigger
+    out[size] = w
+    return out, size + 1
+
+
+@njit(cache=True)
+def sample_weights(samples, kinds, offsets, input_start, edge_weight, weight_count):
+    """CSR of the weights each sample's network uses (the optimizer updates exactly those, as
+    the reference does: zero gradients included, absent weights untouched)."""
+    count = samples.output.shape[0]
+    seen = np.full(weight_count, -1, np.int64)
+    start = np.zeros(count + 1, np.int64)
+    out = np.empty(max(weight_count, 16), np.int64)
+    size = 0
+    for s in range(count):
+        for position in range(samples.start[s], samples.start[s + 1]):
+            v = samples.neurons[position]
+            kind = kinds[v]
+            if kind != FACT and kind != WEIGHTED_ATOM and kind != WEIGHTED_RULE:
+                continue
+            w = offsets[v]
+            if w >= 0 and seen[w] != s:
+                seen[w] = s
+                out, size = _append(out, size, w)
+            if kind == FACT:
+                continue
+            for e in range(input_start[v], input_start[v + 1]):
+                w = edge_weight[e]
+                if w >= 0 and seen[w] != s:
+                    seen[w] = s
+                    out, size = _append(out, size, w)
+        start[s + 1] = size
+    return start, out[:size].copy()
+
+
+@njit(cache=True)
+def _touch(s, weight_start, weight_ids, touched, touched_ids, count):
+    for i in range(weight_start[s], weight_start[s + 1]):
+        w = weight_ids[i]
+        if touched[w] == 0:
             touched[w] = 1
             touched_ids[count] = w
             count += 1
-        if kind == FACT:
-            continue
-        for e in range(input_start[v], input_start[v + 1]):
-            w = edge_weight[e]
-            if w >= 0 and touched[w] == 0:
-                touched[w] = 1
-                touched_ids[count] = w
-                count += 1
     return count
 
 
@@ -134,7 +161,8 @@ def _step(opt, params, pgrad, touched, touched_ids, count, scale):
 # ----------------------------------------------------------------------------- epochs
 @njit(cache=True)
 def train_epoch(order, batch_size, samples, net, params, opt, loss_code, loss_factor,
-                values, pre, grads, pgrad, ws, touched, touched_ids, losses, outputs, output_start):
+                values, pre, grads, pgrad, ws, weight_start, weight_ids, touched, touched_ids, losses, outputs,
+                output_start):
     """One epoch over ``order``: per sample forward, loss, backward; a step every batch.
 
     Outputs and losses are recorded as seen during training (before the sample's own update
@@ -166,8 +194,7 @@ def train_epoch(order, batch_size, samples, net, params, opt, loss_code, loss_fa
         if not math.isfinite(losses[s]):
             return False
         elements += t.shape[0] if t.shape[0] == n else n
-        count = _touch_sample(samples.neurons, first, last, net.kind, net.offset, net.input_start, net.edge_weight,
-                              touched, touched_ids, count)
+        count = _touch(s, weight_start, weight_ids, touched, touched_ids, count)
         backward_neurons(samples.neurons, first, last, net, params, values, pre, grads, pgrad, ws)
         in_batch += 1
         if in_batch == batch_size:

@@ -461,7 +461,14 @@ def forward_neurons(neurons, first, last, net, params, values, pre, ws):
                             out[vs + j] += t
                 else:
                     xc = cols[x]
-                    if wr * xc == n:
+                    if xc == 1 and wr == n:   # matrix times column vector, the usual case
+                        for i in range(wr):
+                            acc = 0.0
+                            row = ps + i * wc
+                            for q in range(wc):
+                                acc += pvalues[row + q] * values[xs + q]
+                            out[vs + i] += acc
+                    elif wr * xc == n:
                         for i in range(wr):
                             for j in range(xc):
                                 acc = 0.0
@@ -593,7 +600,14 @@ def backward_neurons(neurons, first, last, net, params, values, pre, grads, pgra
                     grads[xs] += total * pvalues[ps]
             else:
                 xc = cols[x]
-                if wr * xc == n:
+                if xc == 1 and wr == n:   # matrix times column vector, the usual case
+                    for i in range(wr):
+                        gi = g[i]
+                        row = ps + i * wc
+                        for q in range(wc):
+                            pgrad[row + q] += gi * values[xs + q]
+                            grads[xs + q] += pvalues[row + q] * gi
+                elif wr * xc == n:
                     for i in range(wr):
                         for q in range(wc):
                             acc = 0.0

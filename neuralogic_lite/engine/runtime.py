@@ -45,6 +45,7 @@ class Network:
                                        np.ascontiguousarray(graph.output, np.int64), target_start,
                                        np.concatenate(flat) if flat else np.zeros(0))
         self._workspace = None
+        self._sample_weights = None
 
     def params(self, values: np.ndarray) -> Params:
         return params_of(self.graph.weights, values)
@@ -74,10 +75,14 @@ class Network:
         touched_ids = np.zeros(len(self.graph.weights), np.int64)
         losses = np.zeros(self.graph.sample_count)
         flat = np.zeros(self.output_start[-1])
+        if self._sample_weights is None:
+            self._sample_weights = kernels.sample_weights(self.samples, self.net.kind, self.net.offset,
+                                                          self.net.input_start, self.net.edge_weight,
+                                                          len(self.graph.weights))
         finite = kernels.train_epoch(np.ascontiguousarray(order, np.int64), batch_size, self.samples, self.net,
                                      params, optimizer, loss_code, loss_factor, self.values, self.pre, self.grads,
-                                     pgrad, self.workspace(params), touched, touched_ids, losses, flat,
-                                     self.output_start)
+                                     pgrad, self.workspace(params), *self._sample_weights, touched, touched_ids,
+                                     losses, flat, self.output_start)
         return losses, self._split(flat), bool(finite)
 
     def gradients(self, values: np.ndarray, loss_code: int, loss_factor: float,

@@ -156,16 +156,16 @@ class _ToIR(Transformer):
 
     def pred_offset(self, children):
         name, arity, weight = children
-        return PredicateOffset(predicate(str(name), arity), weight, self._location(name.line, name.column))
+        return PredicateOffset(predicate(name.value, arity), weight, self._location(name.line, name.column))
 
     def pred_metadata(self, children):
         name, *rest = children
         arity = rest[0] if len(rest) == 2 else None
-        return PredicateMetadata(str(name), arity, rest[-1], self._location(name.line, name.column))
+        return PredicateMetadata(name.value, arity, rest[-1], self._location(name.line, name.column))
 
     def weight_metadata(self, children):
         name, metadata = children
-        return WeightMetadata(name[1:], metadata, self._location(name.line, name.column))
+        return WeightMetadata(name.value[1:], metadata, self._location(name.line, name.column))
 
     @v_args(inline=True)
     def template_metadata(self, metadata):
@@ -173,7 +173,7 @@ class _ToIR(Transformer):
 
     @v_args(inline=True)
     def import_(self, token):
-        paths = tuple(p.strip() for p in token[len("import"):].split(","))
+        paths = tuple(p.strip() for p in token.value[len("import"):].split(","))
         return Import(paths, self._location(token.line, token.column))
 
     # -- literals and terms
@@ -187,8 +187,8 @@ class _ToIR(Transformer):
                 if child.type == "NAME":
                     name = child
                 elif child.type == "NEGATION":
-                    negation = Negation(str(child))
-                elif child == "*":
+                    negation = Negation(child.value)
+                elif child.value == "*":
                     hidden = True
                 else:
                     special = True
@@ -200,31 +200,31 @@ class _ToIR(Transformer):
                 terms = child
         if arity is not None and arity != len(terms):
             raise self._error(f"'{name}/{arity}' is written with {len(terms)} argument(s)", name)
-        literal = Literal(predicate(str(name), len(terms), special), terms, weight,
+        literal = Literal(predicate(name.value, len(terms), special), terms, weight,
                           negation or Negation.NONE, hidden)
         return literal, name.line, name.column
 
     def arity(self, children):
-        return int(children[0])
+        return int(children[0].value)
 
     def arguments(self, terms):
         return tuple(terms)
 
     @v_args(inline=True)
     def variable(self, token):
-        return Variable(str(token))
+        return Variable(token.value)
 
     @v_args(inline=True)
     def constant(self, token):
-        return Constant(CONSTANTS(str(token)))
+        return Constant(CONSTANTS(token.value))
 
     @v_args(inline=True)
     def typed_variable(self, type_, _, token):
-        return Variable(str(token), CONSTANTS(str(type_)))
+        return Variable(token.value, CONSTANTS(type_.value))
 
     @v_args(inline=True)
     def typed_constant(self, type_, _, const):
-        return Constant(const.id, CONSTANTS(str(type_)))
+        return Constant(const.id, CONSTANTS(type_.value))
 
     @v_args(inline=True)
     def type_(self, token):
@@ -236,22 +236,22 @@ class _ToIR(Transformer):
 
     @v_args(inline=True)
     def meta_pair(self, key, value):
-        return str(key), _as_value(value) if isinstance(value, (_Number, Value)) else value
+        return key.value, _as_value(value) if isinstance(value, (_Number, Value)) else value
 
     @v_args(inline=True)
     def meta_name(self, token):
-        return str(token)
+        return token.value
 
     @v_args(inline=True)
     def meta_weight(self, token):
-        return WeightRef(token[1:])
+        return WeightRef(token.value[1:])
 
     # -- weights and values
     def weight(self, children):
         value = children[-1]
         weight = value if isinstance(value, Weight) else Weight(_as_value(value))
         if len(children) == 2:
-            return Weight(weight.value, weight.fixed, children[0][1:])
+            return Weight(weight.value, weight.fixed, children[0].value[1:])
         return weight
 
     @v_args(inline=True)
@@ -260,7 +260,7 @@ class _ToIR(Transformer):
 
     @v_args(inline=True)
     def number(self, token):
-        text = str(token)
+        text = token.value
         return _Number(text, *parse_number(text), token.line, token.column)
 
     def vector(self, numbers):
@@ -300,11 +300,11 @@ class _ToIR(Transformer):
     def sparse_entry(self, children):
         # [index tokens..., number-or-None]: `i`, `i:v`, `(i:v)`, `(i,j:v)`
         number = children[-1] if isinstance(children[-1], _Number) else None
-        indices = [int(c) for c in children if isinstance(c, Token)]
+        indices = [int(c.value) for c in children if isinstance(c, Token)]
         return [indices, number]
 
     def dimensions(self, tokens):
-        shape = tuple(int(t) for t in tokens)
+        shape = tuple(int(t.value) for t in tokens)
         if any(n <= 0 for n in shape):
             raise self._error(f"dimensions must be positive: {{{','.join(map(str, shape))}}}", tokens[0])
         return Value(ValueKind.DIMENSIONS, shape, (), (), "{" + ",".join(map(str, shape)) + "}")

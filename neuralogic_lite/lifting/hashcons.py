@@ -12,6 +12,8 @@ import numpy as np
 from numba import njit
 
 _EMPTY = -1
+_SEED, _PRIME, _SHIFT = np.uint64(1469598103934665603), np.uint64(1099511628211), np.uint64(29)
+_MIX = np.uint64(0xBF58476D1CE4E5B9)
 
 
 @njit(cache=True)
@@ -22,17 +24,18 @@ def _capacity(n):
     return size
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _hash(keys, a, b):
-    h = np.uint64(1469598103934665603)
+    h = _SEED
     for i in range(a, b):
-        h ^= np.uint64(keys[i] + 0x9E3779B97F4A7C15)
-        h *= np.uint64(1099511628211)
-        h ^= h >> np.uint64(29)
+        h = (h ^ np.uint64(keys[i])) * _PRIME
+        h ^= h >> _SHIFT
+    h *= _MIX
+    h ^= h >> _SHIFT
     return h
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _same(keys, a, store, c, length):
     for i in range(length):
         if keys[a + i] != store[c + i]:
@@ -40,18 +43,11 @@ def _same(keys, a, store, c, length):
     return True
 
 
-class _Table:
-    """Namespace for the layout of the hash table (numba kernels take the arrays):
-
-    ``slot_hash``/``slot_rep``: open addressing, the hash and first neuron of each class;
-    ``store``: the key rows of first neurons only, at ``key_at[rep]`` (length ``key_len[rep]``).
-    """
-
-
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _intern(v, keys, a, b, slot_hash, slot_rep, store, key_at, key_len, used):
     """The first neuron interned with the key ``keys[a:b]`` (``v`` itself, stored, if none
-    was).  Returns (class, store size)."""
+    was).  Returns (class, store size).  The table is open addressing (``slot_hash``,
+    ``slot_rep``); ``store`` keeps the key rows of first neurons only, at ``key_at[rep]``."""
     h = _hash(keys, a, b)
     length = b - a
     mask = np.uint64(slot_rep.shape[0] - 1)
@@ -92,7 +88,7 @@ def intern_rows(start: np.ndarray, keys: np.ndarray) -> np.ndarray:
     return _intern_rows(np.ascontiguousarray(start, np.int64), np.ascontiguousarray(keys, np.int64))
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _insertion_sort(a, lo, hi):
     for i in range(lo + 1, hi):
         x = a[i]
@@ -108,44 +104,67 @@ def _insertion_sort(a, lo, hi):
 _HEADER = 8
 
 
+@njit(cache=True, inline="always")
+def _structural_row(v, row, kind, activation, reducer, offset, rows, cols, group, extra, input_start, edge_src,
+                    edge_weight, weighted, ordered, cls):
+    row[0] = kind[v]
+    row[1] = activation[v]
+    row[2] = reducer[v]
+    row[3] = offset[v]
+    row[4] = rows[v]
+    row[5] = cols[v]
+    row[6] = group[v]
+    row[7] = extra[v]
+    use_weights = weighted[kind[v]]
+    p = _HEADER
+    for e in range(input_start[v], input_start[v + 1]):
+        w = np.int64(edge_weight[e]) if use_weights else np.int64(-1)
+        row[p] = ((w + 1) << 32) | cls[edge_src[e]]
+        p += 1
+    if p > _HEADER + 1 and not ordered[reducer[v]]:
+        if p - _HEADER <= 16:
+            _insertion_sort(row, _HEADER, p)
+        else:
+            row[_HEADER:p] = np.sort(row[_HEADER:p])
+    return p
+
+
 @njit(cache=True)
 def structural(kind, activation, reducer, offset, rows, cols, group, extra, input_start, edge_src, edge_weight,
                weighted, ordered):
     """Class of every neuron: the first neuron in topological order with the same function of
     the same input classes.  ``weighted[kind]`` says whether edge weights count,
-    ``ordered[op]`` whether the input order does."""
+    ``ordered[op]`` whether the input order does.  Only first neurons enter the table; a
+    candidate's key is rebuilt from its arrays to compare (cheaper than storing every key)."""
     n = kind.shape[0]
     most = 0
     for v in range(n):
         most = max(most, input_start[v + 1] - input_start[v])
     row = np.empty(_HEADER + most, np.int64)
+    other = np.empty(_HEADER + most, np.int64)
     size = _capacity(n)
-    slot_rep = np.full(size, _EMPTY, np.int64)
-    slot_hash = np.zeros(size, np.uint64)
-    store = np.empty(n * _HEADER + edge_src.shape[0], np.int64)
-    key_at = np.empty(n, np.int64)
-    key_len = np.empty(n, np.int64)
+    mask = np.uint64(size - 1)
+    slot_rep = np.full(size, _EMPTY, np.int32)
+    slot_hash = np.empty(size, np.uint32)
     cls = np.empty(n, np.int64)
-    used = 0
     for v in range(n):
-        row[0] = kind[v]
-        row[1] = activation[v]
-        row[2] = reducer[v]
-        row[3] = offset[v]
-        row[4] = rows[v]
-        row[5] = cols[v]
-        row[6] = group[v]
-        row[7] = extra[v]
-        use_weights = weighted[kind[v]]
-        p = _HEADER
-        for e in range(input_start[v], input_start[v + 1]):
-            w = np.int64(edge_weight[e]) if use_weights else np.int64(-1)
-            row[p] = ((w + 1) << 32) | cls[edge_src[e]]
-            p += 1
-        if p > _HEADER + 1 and not ordered[reducer[v]]:
-            if p - _HEADER <= 16:
-                _insertion_sort(row, _HEADER, p)
-            else:
-                row[_HEADER:p] = np.sort(row[_HEADER:p])
-        cls[v], used = _intern(v, row, 0, p, slot_hash, slot_rep, store, key_at, key_len, used)
+        p = _structural_row(v, row, kind, activation, reducer, offset, rows, cols, group, extra, input_start,
+                            edge_src, edge_weight, weighted, ordered, cls)
+        h = _hash(row, 0, p)
+        tag = np.uint32(h >> np.uint64(32))
+        s = h & mask
+        while True:
+            r = slot_rep[s]
+            if r == _EMPTY:
+                slot_rep[s] = v
+                slot_hash[s] = tag
+                cls[v] = v
+                break
+            if slot_hash[s] == tag and input_start[r + 1] - input_start[r] == p - _HEADER:
+                q = _structural_row(r, other, kind, activation, reducer, offset, rows, cols, group, extra,
+                                    input_start, edge_src, edge_weight, weighted, ordered, cls)
+                if _same(row, 0, other, 0, p):
+                    cls[v] = r
+                    break
+            s = (s + np.uint64(1)) & mask
     return cls

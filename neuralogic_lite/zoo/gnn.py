@@ -35,48 +35,53 @@ class Layer:
     def message(self) -> str:
         return neighbour(self.prev, self.bond_types)
 
+    def pooled(self, **combination: str) -> str:
+        """Metadata of a rule whose groundings are pooled as they are (no rule nonlinearity)."""
+        return meta(**combination, activation="identity", aggregation=self.aggregation)
+
 
 IDENTITY = meta(activation="identity")
 
 
-def _gcn(l: Layer) -> list[str]:
+def _gcn(layer: Layer) -> list[str]:
     # one W for the neighbours and the node itself (the self-loop of A + I)
-    w = f"$l{l.k}_w={l.square}"
-    return [f"{w} {l.head}(X) :- {l.message}.{meta(activation='identity', aggregation=l.aggregation)}",
-            f"{w} {l.head}(X) :- {l.prev}(X).{IDENTITY}"]
+    w, head = f"$l{layer.k}_w={layer.square}", layer.head
+    return [f"{w} {head}(X) :- {layer.message}.{layer.pooled()}",
+            f"{w} {head}(X) :- {layer.prev}(X).{IDENTITY}"]
 
 
-def _graphsage(l: Layer) -> list[str]:
+def _graphsage(layer: Layer) -> list[str]:
     # separate W for the neighbours and the node itself
-    return [f"{l.square} {l.head}(X) :- {l.message}.{meta(activation='identity', aggregation=l.aggregation)}",
-            f"{l.square} {l.head}(X) :- {l.prev}(X).{IDENTITY}"]
+    w, head = layer.square, layer.head
+    return [f"{w} {head}(X) :- {layer.message}.{layer.pooled()}",
+            f"{w} {head}(X) :- {layer.prev}(X).{IDENTITY}"]
 
 
-def _gin(l: Layer) -> list[str]:
+def _gin(layer: Layer) -> list[str]:
     # the node plus its aggregated neighbours (GIN-0), then a two-layer perceptron
-    total = f"l{l.k}_sum"
-    return [f"{total}(X) :- {l.message}.{meta(activation='identity', aggregation=l.aggregation)}",
-            f"{total}(X) :- {l.prev}(X).{IDENTITY}",
+    w, total, bias = layer.square, f"l{layer.k}_sum", f"{{{layer.dim},1}}"
+    return [f"{total}(X) :- {layer.message}.{layer.pooled()}",
+            f"{total}(X) :- {layer.prev}(X).{IDENTITY}",
             f"{total}/1{IDENTITY}",
-            f"{l.square} {l.head}(X) :- {l.square} {total}(X), {{{l.dim},1}}.{meta(activation=l.activation)}"]
+            f"{w} {layer.head}(X) :- {w} {total}(X), {bias}.{meta(activation=layer.activation)}"]
 
 
-def _gatv2(l: Layer) -> list[str]:
+def _gatv2(layer: Layer) -> list[str]:
     # score a . LeakyReLU(W_l h(X) + W_r h(Y) [+ W_e e_B]) gated to (0, 1), then the gated W_r h(Y)
-    attention, value = f"l{l.k}_attention", f"$l{l.k}_value={l.square}"
-    bond = f", {l.square} {BOND}(B)" if l.bond_types else ""
-    return [f"{{1,{l.dim}}} {attention}(X, Y) :- {l.square} {l.prev}(X), {value} {l.prev}(Y), *bond(X, Y, B){bond}."
+    w, prev, attention = layer.square, layer.prev, f"l{layer.k}_attention"
+    value = f"$l{layer.k}_value={w}"
+    bond = f", {w} {BOND}(B)" if layer.bond_types else ""
+    return [f"{{1,{layer.dim}}} {attention}(X, Y) :- {w} {prev}(X), {value} {prev}(Y), *bond(X, Y, B){bond}."
             f"{meta(activation='leakyrelu')}",
             f"{attention}/2{meta(activation='sigmoid')}",
-            f"{l.head}(X) :- {attention}(X, Y), {value} {l.prev}(Y)."
-            f"{meta(combination='product', activation='identity', aggregation=l.aggregation)}"]
+            f"{layer.head}(X) :- {attention}(X, Y), {value} {prev}(Y).{layer.pooled(combination='product')}"]
 
 
-def _rgcn(l: Layer) -> list[str]:
+def _rgcn(layer: Layer) -> list[str]:
     # W_0 for the node itself, one W_r per bond type r over the neighbours bonded by r
-    relation = meta(activation="identity", aggregation=l.aggregation)
-    return [f"{l.square} {l.head}(X) :- {l.prev}(X).{IDENTITY}",
-            *(f"{l.square} {l.head}(X) :- {l.prev}(Y), *bond(X, Y, B), *{t}(B).{relation}" for t in l.bond_types)]
+    w, head, prev = layer.square, layer.head, layer.prev
+    return [f"{w} {head}(X) :- {prev}(X).{IDENTITY}",
+            *(f"{w} {head}(X) :- {prev}(Y), *bond(X, Y, B), *{t}(B).{layer.pooled()}" for t in layer.bond_types)]
 
 
 @dataclass(frozen=True)
@@ -98,7 +103,8 @@ TABLE = (
     Model("gin", "GIN-0 (Xu et al. 2019)", "h'(X) = act(W2 act(W1 (h(X) + agg_Y msg(Y)) + b1))", _gin,
           aggregation="sum", readout="sum"),
     Model("gatv2", "GATv2-style attention (Brody et al. 2022)",
-          "h'(X) = act(agg_Y a(X,Y) W_r h(Y)), a(X,Y) = sigmoid(a . LeakyReLU(W_l h(X) + W_r h(Y) [+ W_e e_B]))", _gatv2),
+          "h'(X) = act(agg_Y a(X,Y) W_r h(Y)), a(X,Y) = sigmoid(a . LeakyReLU(W_l h(X) + W_r h(Y) [+ W_e e_B]))",
+          _gatv2),
     Model("rgcn", "R-GCN (Schlichtkrull et al. 2018)", "h'(X) = act(W_0 h(X) + sum_r agg_{Y bonded by r} W_r h(Y))",
           _rgcn, relations=True),
 )

@@ -37,10 +37,10 @@ def graphlets(atom_types: Sequence[str], bond_types: Sequence[str] = (), dim: in
                       f"{ATOM}(C)"))
     count = 5 if bond_types else 3
     width = {"crosssum": dim ** count, "concat": dim * count}.get(combination, dim)
+    shift = f"- {-offset:g}" if offset < 0 else f"+ {offset:g}"
     text = header(f"Graphlets (LRNN): paths A-B-C of two bonds, their {count} embeddings combined by {combination}, "
                   f"{activation}, {readout} readout.",
-                  f"  predict = W {readout}_paths {activation}({combination}(embeddings on the path) {'-' if offset < 0 else '+'} "
-                  f"{abs(offset):g}).",
+                  f"  predict = W {readout}_paths {activation}({combination}(embeddings on the path) {shift}).",
                   *molecule_inputs(atom_types, bond_types),
                   "Written by neuralogic_lite.zoo.graphlets.")
     text += "\n" + embeddings(atom_types, bond_types, dim) + "\n"

@@ -58,10 +58,9 @@ def molecule_inputs(atom_types: Sequence[str], bond_types: Sequence[str]) -> tup
             "Output query: predict (one value per molecule).")
 
 
-def meta(**pairs: str | None) -> str:
-    """`` [key=value, ...]`` for the pairs that are set, or ""."""
-    text = ", ".join(f"{key}={value}" for key, value in pairs.items() if value is not None)
-    return f" [{text}]" if text else ""
+def meta(**pairs: str) -> str:
+    """Rule or predicate metadata: `` [key=value, ...]``."""
+    return " [" + ", ".join(f"{key}={value}" for key, value in pairs.items()) + "]"
 
 
 def embeddings(atom_types: Sequence[str], bond_types: Sequence[str], dim: int) -> str:
