@@ -23,13 +23,15 @@ from .engine.runtime import Network
 from .errors import NeuraLogicLiteError
 from .grounding.ground import GroundingOptions, GroundProgram, ground
 from .language import Sample, Template, load_template, parse_template
-from .language.ir import ValueKind
+from .io import model_file
+from .io.model_file import export_template
 from .learning.losses import Loss, resolve_loss
 from .learning.parameters import initial_parameters, load_state_dict, state_dict
 from .learning.trainer import Evaluation, TrainResult, evaluate, optimizer_state, shape_mismatch, train
 from .network.graph import NeuralGraph
 from .network.neuralize import neuralize
 from .network.weights import number_template_weights, written_array
+from .language.symbols import PREDICATES
 from .ops import Op
 from .settings import Settings, profile
 
@@ -88,18 +90,17 @@ class Model:
     def __init__(self, template: Template | str | os.PathLike, settings: Settings | None = None, **changes):
         if isinstance(template, Template):
             self.template = template
-        elif isinstance(template, (str, os.PathLike)) and Path(template).is_file():
-            self.template = load_template(template)
-        elif isinstance(template, str):
-            self.template = parse_template(template)
+        elif isinstance(template, str) and ("\n" in template or ":-" in template or template.rstrip().endswith(".")):
+            self.template = parse_template(template)     # template text
         else:
-            raise NeuraLogicLiteError(f"template {template!r}: no such file")
+            self.template = load_template(template)      # a path (a clear error if it is missing)
         self.settings = (settings or profile()).replace(**changes) if changes else (settings or profile())
         heads = {rule.head.predicate for rule in self.template.rules}
         self.weights = number_template_weights(self.template, heads, self.settings.exact_literals)
         self.values = initial_parameters(self.weights, self.settings.init, self.settings.seed,
                                          self.settings.init_value)
         self.loss: Loss | None = None
+        self.identity_outputs: frozenset[int] = frozenset()   # output predicates made identity (logits)
         self._moments = (np.zeros(self.values.size), np.zeros(self.values.size), np.zeros(1, np.int64))
 
     # -- parameters
@@ -118,6 +119,32 @@ class Model:
         """Load ``{index: value}`` (a PyNeuraLogic ``state_dict()['weights']``)."""
         load_state_dict(self.weights, self.values, values)
 
+    # -- files
+    def save(self, path: str | os.PathLike) -> tuple[Path, Path]:
+        """Write the model: the template with its learned values in place (readable by the
+        reference engine) and, beside it, ``path.npz`` with the exact parameters and settings."""
+        text = export_template(self.template, self.weights, self.values, self.settings, self.identity_outputs)
+        loss = self.loss.name if self.loss is not None else None
+        return model_file.save(path, text, self.values, self.weights, self.settings, {"loss": loss})
+
+    @classmethod
+    def load(cls, path: str | os.PathLike, settings: Settings | None = None) -> "Model":
+        """Read a model written by ``save`` (or any template: its written values are the parameters)."""
+        stored = model_file.load_parameters(path)
+        if settings is None and stored is not None:
+            known = {f.name for f in dataclasses.fields(Settings)}
+            settings = Settings(**{k: v for k, v in stored[1]["settings"].items() if k in known})
+        model = cls(load_template(path), settings)
+        if stored is not None:
+            values, meta = stored
+            if values.size != model.values.size:
+                raise NeuraLogicLiteError(f"{path}.npz holds {values.size} parameter values but the template "
+                                          f"has {model.values.size}; the two files do not belong together")
+            model.values = values.copy()
+            if meta.get("loss"):
+                model.loss = resolve_loss(meta["loss"], model.settings.mse_factor, [])
+        return model
+
     # -- the pipeline
     def build(self, samples: Sequence[Sample]) -> Built:
         """Ground, neuralize (and lift) ``samples``."""
@@ -135,7 +162,8 @@ class Model:
         targets = targets_of(samples, graph, self.settings.exact_literals)
         loss = self._loss(targets)
         if loss.logits and self.settings.output_logits:
-            graph = _logit_outputs(graph, self.template)
+            graph, changed = _logit_outputs(graph, self.template)
+            self.identity_outputs = self.identity_outputs | changed
         graph, timings["lift"] = _lift(graph, self.settings)
         built = Built(samples, program, graph, Network(graph, targets), targets, timings)
         return built
@@ -185,19 +213,21 @@ class Model:
         return evaluate(built.network, built.parameters(self.values), targets, loss)
 
 
-def _logit_outputs(graph: NeuralGraph, template: Template) -> NeuralGraph:
+def _logit_outputs(graph: NeuralGraph, template: Template) -> tuple[NeuralGraph, frozenset[int]]:
     """Output neurons whose activation the template does not state become identity: a
-    classifier's output is a logit (the reference does this for BCE with logits)."""
+    classifier's output is a logit (the reference does this for BCE with logits).  Returns
+    the new graph and the predicates changed."""
     stated = {(m.name, m.arity) for m in template.predicate_metadata
               if m.metadata.get("activation") is not None or m.metadata.get("transformation") is not None}
     activation = graph.activation.copy()
+    changed = set()
     for neuron in np.unique(graph.output[graph.output >= 0]):
         predicate = int(graph.origin[neuron, 0])
-        from .language.symbols import PREDICATES
         name, arity, _ = PREDICATES[predicate]
         if (name, arity) not in stated and (name, None) not in stated:
             activation[neuron] = Op.IDENTITY
-    return dataclasses.replace(graph, activation=activation)
+            changed.add(predicate)
+    return dataclasses.replace(graph, activation=activation), frozenset(changed)
 
 
 def _lift(graph: NeuralGraph, settings: Settings) -> tuple[NeuralGraph, dict]:
@@ -225,5 +255,3 @@ def _lift(graph: NeuralGraph, settings: Settings) -> tuple[NeuralGraph, dict]:
 
     return lift(graph, settings, evaluate)
 
-
-__all__ = ["Model", "Built", "targets_of", "ValueKind"]

@@ -15,7 +15,11 @@ def test_wheel_carries_the_grammar_and_parses_from_elsewhere(tmp_path: Path):
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(wheels), str(ROOT)],
                    check=True, cwd=tmp_path, capture_output=True)
     (wheel,) = wheels.glob("neuralogic_lite-*.whl")
-    assert "neuralogic_lite/grammars/neuralogic.lark" in zipfile.ZipFile(wheel).namelist()
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "neuralogic_lite/grammars/neuralogic.lark" in names
+    packages = {p.parent.relative_to(ROOT).as_posix() for p in (ROOT / "neuralogic_lite").rglob("__init__.py")}
+    missing = [p for p in packages if f"{p}/__init__.py" not in names]
+    assert not missing, f"setup.cfg does not list these packages: {missing}"
 
     target = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target),

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -137,13 +138,13 @@ def _target_array(values: list) -> np.ndarray:
     return target[:, 0] if shapes == {()} else target
 
 
+@dataclass
 class _Parsed:
     """One example's nodes (constant -> type, in order), bonds and bond types."""
 
-    def __init__(self) -> None:
-        self.nodes: dict[str, str] = {}
-        self.bonds: list[tuple[str, str, str]] = []
-        self.bond_types: dict[str, str] = {}
+    nodes: dict[str, str] = field(default_factory=dict)
+    bonds: list[tuple[str, str, str]] = field(default_factory=list)
+    bond_types: dict[str, str] = field(default_factory=dict)
 
 
 def _graph(sample: Sample) -> _Parsed:

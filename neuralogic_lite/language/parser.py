@@ -292,7 +292,8 @@ class _ToIR(Transformer):
                 raise self._error(f"sparse entry {index} does not fit the shape {shape}", dims[0])
             flat = index[0] * shape[1] + index[1] if len(shape) == 2 else index[0]
             data[flat], data32[flat] = number[1], number[2]
-            parts.append(f"({index[0]},{index[1]}:{number.text})" if len(shape) == 2 else f"{index[0]}:{number.text}")
+            # ': ' with a space: the reference's lexer would read ':-' in '1:-2.5' as the rule arrow
+            parts.append(f"({index[0]},{index[1]}: {number.text})" if len(shape) == 2 else f"{index[0]}: {number.text}")
         text = "[" + ",".join(str(n) for n in shape) + "|" + ", ".join(parts) + "]"
         kind = ValueKind.MATRIX if len(shape) == 2 else ValueKind.VECTOR
         return Value(kind, shape, tuple(data), tuple(data32), text)

@@ -1,0 +1,147 @@
+"""The model format: the template text itself, every learned value written in place.
+
+The reference engine reads scalar literals as 32-bit floats and vector literals as doubles,
+so learned values are written as vectors (``[0.1234...]`` for a scalar, ``[a, b]`` for a
+column) or sparse matrices (``[1,3|(0,0:a), ...]`` for a row vector, ``[r,c|...]`` for a
+matrix): full double precision in both engines.  Functions the settings supplied by default
+(activations, aggregations, combinations) are written out as metadata, so the file computes
+the same under any engine's defaults.  A ``.npz`` beside the text holds the parameter vector
+and the settings, for exact reloading by neuralogic_lite.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import InputError
+from ..language.ir import (Fact, Literal, Metadata, PredicateMetadata, PredicateOffset, Rule, Template, Value,
+                           ValueKind, Weight)
+from ..language.symbols import PREDICATES
+from ..network.weights import WeightTable
+from ..ops import split_legacy
+
+
+def _literal(block: np.ndarray) -> Value:
+    """A learned (rows, cols) block as a double-precision literal the reference reads back exactly."""
+    rows, cols = block.shape
+    flat = [float(x) for x in block.ravel()]
+    if cols == 1:
+        text = "[" + ", ".join(repr(x) for x in flat) + "]"
+        return Value(ValueKind.VECTOR, (rows,), tuple(flat), tuple(flat), text)
+    # ': ' with a space: the reference's lexer reads ':-' in '(0,1:-2.5)' as the rule arrow
+    entries = ", ".join(f"({i},{j}: {flat[i * cols + j]!r})" for i in range(rows) for j in range(cols))
+    return Value(ValueKind.MATRIX, (rows, cols), tuple(flat), tuple(flat), f"[{rows},{cols}|{entries}]")
+
+
+def _learned(weight: Weight | None, weights: WeightTable, values: np.ndarray) -> Weight | None:
+    if weight is None or weight.fixed:
+        return weight
+    index = weights.of(weight)
+    start = weights.start
+    block = values[start[index]:start[index + 1]].reshape(weights.rows[index], weights.cols[index])
+    return Weight(_literal(block), False, weight.name)
+
+
+def _with_weight(literal: Literal, weight: Weight | None) -> Literal:
+    return dataclasses.replace(literal, weight=weight)
+
+
+def _defaults(metadata: Metadata, pairs: list[tuple[str, str]]) -> Metadata:
+    """``metadata`` with legacy compound names split (``crosssum-sigmoid``) and the given
+    defaults added for the keys it does not set."""
+    own = []
+    for key, value in metadata:
+        if key in ("activation", "transformation") and isinstance(value, str):
+            combination, activation = split_legacy(value)
+            if combination is not None:
+                own += [("combination", combination), ("activation", activation)]
+                continue
+        own.append((key, value))
+    present = {key for key, _ in own} | ({"activation"} if any(k == "transformation" for k, _ in own) else set())
+    return Metadata(tuple(own) + tuple((k, v) for k, v in pairs if k not in present))
+
+
+def export_template(template: Template, weights: WeightTable, values: np.ndarray, settings,
+                    identity_outputs: frozenset[int] = frozenset()) -> str:
+    """The template as text with learned values in place and every default function explicit.
+
+    ``identity_outputs``: predicates whose atom neurons were made identity for logit outputs.
+    """
+    statements = []
+    heads: dict[int, None] = {}
+    for statement in template.statements:
+        if isinstance(statement, Rule):
+            heads.setdefault(statement.head.predicate)
+            metadata = _defaults(statement.metadata, [("activation", settings.rule_activation),
+                                                      ("aggregation", settings.aggregation),
+                                                      ("combination", settings.rule_combination)])
+            statement = Rule(_with_weight(statement.head, _learned(statement.head.weight, weights, values)),
+                             tuple(_with_weight(lit, _learned(lit.weight, weights, values)) for lit in statement.body),
+                             _learned(statement.offset, weights, values), metadata, statement.location)
+        elif isinstance(statement, Fact):
+            literal = statement.literal
+            statement = Fact(_with_weight(literal, _learned(literal.weight, weights, values)), statement.location)
+        elif isinstance(statement, PredicateOffset):
+            # named, so that the line starts '$' and the reference does not read '[' as metadata
+            learned = _learned(statement.weight, weights, values)
+            if learned is not None and learned.name is None and not learned.fixed:
+                name, arity, _ = PREDICATES[statement.predicate]
+                learned = Weight(learned.value, False, f"offset_{name}_{arity}")
+            statement = PredicateOffset(statement.predicate, learned, statement.location)
+        statements.append(statement)
+    stated = {(m.name, m.arity) for m in template.predicate_metadata
+              if m.metadata.get("activation") is not None or m.metadata.get("transformation") is not None}
+    for predicate in heads:
+        name, arity, _ = PREDICATES[predicate]
+        if (name, arity) in stated or (name, None) in stated:
+            continue
+        activation = "identity" if predicate in identity_outputs else settings.atom_activation
+        statements.append(PredicateMetadata(name, arity, Metadata((("activation", activation),
+                                                                   ("combination", settings.atom_combination)))))
+    return str(Template(tuple(statements), template.source))
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file and a rename: never half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def save(path: str | os.PathLike, text: str, values: np.ndarray, weights: WeightTable, settings,
+         extra: dict | None = None) -> tuple[Path, Path]:
+    """Write the model text to ``path`` and its parameters to ``path`` + ``.npz``."""
+    path = Path(path)
+    write_atomically(path, text.encode())
+    meta = {"settings": dataclasses.asdict(settings), "names": weights.names[:weights.template_count],
+            "rows": weights.rows[:weights.template_count], "cols": weights.cols[:weights.template_count],
+            **(extra or {})}
+    npz = path.with_name(path.name + ".npz")
+    with tempfile.TemporaryFile() as buffer:
+        np.savez(buffer, values=values, meta=np.array(json.dumps(meta)))
+        buffer.seek(0)
+        write_atomically(npz, buffer.read())
+    return path, npz
+
+
+def load_parameters(path: str | os.PathLike) -> tuple[np.ndarray, dict] | None:
+    """``(values, meta)`` from the ``.npz`` beside a model file, or None when there is none."""
+    npz = Path(path).with_name(Path(path).name + ".npz")
+    if not npz.is_file():
+        return None
+    try:
+        with np.load(npz) as data:
+            return data["values"].copy(), json.loads(str(data["meta"]))
+    except (OSError, KeyError, ValueError) as e:
+        raise InputError(f"{npz}: not a neuralogic_lite parameter file ({e})") from None
