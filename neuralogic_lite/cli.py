@@ -123,7 +123,18 @@ def settings_options(command):
 
 
 def _settings(profile_name: str, **changes):
-    return profile(profile_name, **{k: v for k, v in changes.items() if v is not None})
+    from .ops import AGGREGATION, TRANSFORMATION, lookup
+    changes = {k: v for k, v in changes.items() if v is not None}
+    for key, role in (("atom_activation", TRANSFORMATION), ("rule_activation", TRANSFORMATION),
+                      ("aggregation", AGGREGATION)):
+        if key in changes:
+            lookup(changes[key], role)   # an unknown name: a clear error with the closest one
+    for key in ("epochs", "batch_size"):
+        if key in changes and changes[key] < 1:
+            raise InputError(f"--{key.replace('_', '-')} must be at least 1, not {changes[key]}")
+    if changes.get("learning_rate") is not None and not changes["learning_rate"] > 0:
+        raise InputError(f"--lr must be positive, not {changes['learning_rate']}")
+    return profile(profile_name, **changes)
 
 
 def _build(paths, settings):
@@ -227,6 +238,306 @@ def _plain(array):
     if array.size == 1:
         return float(array.ravel()[0])
     return array.tolist()
+
+
+# ----------------------------------------------------------------------------- train
+def training_options(command):
+    """Options that change how a model learns (each default comes from --profile)."""
+    options = [
+        click.option("--epochs", type=int, help="Training epochs [profile: 3000 neuralogic, 1000 iclr2021]."),
+        click.option("--lr", "learning_rate", type=float, help="Learning rate [profile: 0.001, 0.01 iclr2021]."),
+        click.option("--optimizer", type=click.Choice(["adam", "sgd"]), help="Optimizer [adam]."),
+        click.option("--batch-size", type=int, help="Samples per update [1: online, as the reference]."),
+        click.option("--seed", type=int, help="Seed of the initial weights and the shuffling [0]."),
+        click.option("--init", type=click.Choice(["uniform", "glorot", "he", "normal", "constant"]),
+                     help="Initial weights [uniform in [-1, 1)]."),
+        click.option("--loss", type=click.Choice(["auto", "mse", "bce", "crossentropy"]),
+                     help="Loss [auto: BCE on logits for 0/1 targets, else MSE]."),
+        click.option("--atom-activation", help="Activation of atom neurons the template leaves open [tanh]."),
+        click.option("--rule-activation", help="Activation of rule neurons the template leaves open [tanh]."),
+        click.option("--aggregation", help="Aggregation of rules the template leaves open [avg]."),
+        click.option("--select-every", type=int, help="Keep the best model of every k-th epoch; 0: the last [10]."),
+        click.option("--shuffle/--no-shuffle", default=None, help="Shuffle samples every epoch [profile]."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+@main.command()
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@settings_options
+@training_options
+@click.option("--xval", type=int, help="Cross-validate with this many stratified folds.")
+@click.option("--val-examples", type=click.Path(path_type=Path), help="Validation examples (model selection).")
+@click.option("--val-queries", type=click.Path(path_type=Path), help="Validation queries.")
+@click.option("--test-examples", type=click.Path(path_type=Path), help="Test examples.")
+@click.option("--test-queries", type=click.Path(path_type=Path), help="Test queries.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              help="Write results.json, predictions.csv, learning_curve.png and model.txt here.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+@_clean_errors
+def train(inputs, profile_name, xval, val_examples, val_queries, test_examples, test_queries, out, quiet, as_json,
+          **options) -> None:
+    """Train a template on examples and report train, validation and test metrics.
+
+    INPUTS are TEMPLATE EXAMPLES [QUERIES], or one directory with template.txt and
+    trainExamples.txt (and trainQueries.txt, valExamples.txt, testExamples.txt ...).
+
+    \b
+    Examples:
+        nlite train templates/gcn.txt datasets/molecules/examples.txt --epochs 50 --out runs/gcn
+        nlite train mutagenesis/ --profile iclr2021 --xval 5 --quiet
+    """
+    from .experiment import cross_validate, run
+    settings = _settings(profile_name, **options)
+    template_path, examples, queries = _inputs(inputs)
+    template = load_template(template_path)
+    samples = load_samples(examples, queries)
+    if len(inputs) == 1:   # a directory: its standard validation and test files
+        found = standard_files(inputs[0])
+        val_examples = val_examples or found.val_examples
+        val_queries = val_queries or found.val_queries
+        test_examples = test_examples or found.test_examples
+        test_queries = test_queries or found.test_queries
+    validation = load_samples(val_examples, val_queries) if val_examples else None
+    test = load_samples(test_examples, test_queries) if test_examples else None
+    with _Progress(settings.epochs * (xval or 1), quiet) as progress:
+        if xval:
+            reports, summary = cross_validate(template, samples, settings, xval, progress.fold_epoch)
+        else:
+            reports, summary = [run(template, samples, settings, validation, test, progress.epoch)], None
+    notes = []
+    if out is not None:
+        from .io.results import write_json, write_run
+        for f, report in enumerate(reports):
+            notes += write_run(out / f"fold_{f}" if xval else out, report)
+        if summary is not None:
+            write_json(out / "results.json", {"folds": xval, "summary": summary,
+                                              "settings": reports[0].as_json()["settings"]})
+    if as_json:
+        data = {"runs": [r.as_json() for r in reports]}
+        if summary is not None:
+            data["summary"] = summary
+        from .io.results import _clean
+        click.echo(json.dumps(_clean(data)))
+    else:
+        _print_results(reports, summary)
+    for note in notes:
+        click.echo(f"note: {note}", err=True)
+    if any(r.stopped == "interrupted" for r in reports):
+        click.echo(f"interrupted: kept the best model so far (epoch {reports[-1].best_epoch})"
+                   + (f", results written to {out}" if out else ""), err=True)
+        sys.exit(130)
+
+
+class _Progress:
+    """A progress bar on stderr (only on a terminal and without --quiet)."""
+
+    def __init__(self, total: int, quiet: bool):
+        from tqdm import tqdm
+        self.bar = tqdm(total=total, unit="epoch", disable=quiet or not sys.stderr.isatty(), file=sys.stderr,
+                        dynamic_ncols=True)
+        self.fold = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.bar.close()
+
+    def epoch(self, record: dict) -> None:
+        shown = {k: f"{v:.4g}" for k, v in record.items() if k in ("loss", "train_accuracy", "val_loss",
+                                                                   "val_accuracy") and v == v}
+        if self.fold is not None:
+            shown = {"fold": self.fold, **shown}
+        if shown:
+            self.bar.set_postfix(shown, refresh=False)
+        self.bar.update(1)
+
+    def fold_epoch(self, fold: int, record: dict) -> None:
+        self.fold = fold
+        self.epoch(record)
+
+
+def _print_results(reports, summary) -> None:
+    columns = ["loss", "mse", "accuracy", "best_accuracy", "auc", "dispersion"]
+
+    def row(name, metrics):
+        cells = [f"{metrics[c]:.4f}" if c in metrics and metrics[c] == metrics[c] else "-" for c in columns]
+        click.echo(f"{name:<12}" + "".join(f"{cell:>14}" for cell in cells))
+
+    click.echo(f"{'':<12}" + "".join(f"{c:>14}" for c in columns))
+    if summary is None:
+        report = reports[0]
+        for split in ("train", "validation", "test"):
+            if split in report.metrics:
+                row(split, report.metrics[split])
+        sizes = report.sizes["train"]
+        click.echo(f"best epoch {report.best_epoch}; training network {sizes['neurons']} neurons, "
+                   f"{sizes['edges']} edges; training took {report.timings.get('train_s', 0):.2f} s")
+        return
+    for f, report in enumerate(reports):
+        row(f"fold {f} test", report.metrics.get("test", {}))
+    for split in ("train", "test"):
+        means = {m: v[0] for m, v in summary[split].items()}
+        row(f"mean {split}", means)
+        click.echo(f"{'  ± std':<12}" + "".join(f"{summary[split][c][1]:>14.4f}" if c in summary[split] else
+                                                  f"{'-':>14}" for c in columns))
+
+
+# ----------------------------------------------------------------------------- predict
+@main.command()
+@click.argument("model_path", metavar="MODEL", type=click.Path(path_type=Path))
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--csv", "as_csv", is_flag=True, help="Print CSV: sample, query, target, output.")
+@_clean_errors
+def predict(model_path, inputs, as_json, as_csv) -> None:
+    """Outputs of a trained model (model.txt from `nlite train --out`) for new data.
+
+    \b
+    Example:
+        nlite predict runs/gcn/model.txt datasets/molecules/examples.txt --csv > predictions.csv
+    """
+    from .experiment import _predictions
+    from .model import Model
+    if len(inputs) not in (1, 2):
+        raise InputError("give EXAMPLES [QUERIES] after the model")
+    model = Model.load(model_path)
+    built = model.build(load_samples(inputs[0], inputs[1] if len(inputs) == 2 else None))
+    predictions, metrics = _predictions(model, built)
+    rows = list(zip(predictions.queries, predictions.targets, predictions.outputs))
+    if as_json:
+        click.echo(json.dumps({"queries": predictions.queries, "outputs": [_plain(o) for o in predictions.outputs],
+                               "targets": [None if t != t else t for t in (_plain(t) for t in predictions.targets)],
+                               "metrics": metrics}))
+    elif as_csv:
+        click.echo("sample,query,target,output")
+        for i, (query, target, output) in enumerate(rows):
+            click.echo(f"{i},\"{query}\",{json.dumps(_plain(target))},{json.dumps(_plain(output))}")
+    else:
+        for i, (query, target, output) in enumerate(rows):
+            click.echo(f"{i:>6}  {query}  output {_plain(output)}  target {_plain(target)}")
+        if metrics:
+            click.echo(", ".join(f"{k} {v:.6g}" for k, v in metrics.items()))
+
+
+# ----------------------------------------------------------------------------- zoo and datasets
+@main.command()
+@click.argument("model", metavar="MODEL")
+@click.option("--hidden", type=int, help="Width of the hidden layers (GNNs) [10].")
+@click.option("--layers", type=int, help="Message-passing layers (GNNs) [3].")
+@click.option("--dim", type=int, help="Embedding width (graphlets, distmult, transe).")
+@click.option("--activation", help="Activation of the layers.")
+@click.option("--aggregation", help="Aggregation over neighbours.")
+@click.option("--readout", help="Aggregation over the atoms of a molecule.")
+@click.option("--types", "types_from", type=click.Path(path_type=Path),
+              help="Read the atom and bond type predicates from this examples file "
+                   "[default: the mutagenesis types].")
+@click.option("--entities", help="Knowledge-base models: comma-separated entities.")
+@click.option("--relations", help="Knowledge-base models: comma-separated relations.")
+@_clean_errors
+def zoo(model, types_from, entities, relations, **options) -> None:
+    """Print a ready template: gcn, graphsage, gin, gatv2, rgcn, graphlets, distmult, transe.
+
+    \b
+    Examples:
+        nlite zoo gcn --hidden 10 --layers 3 > my_gcn.txt
+        nlite zoo gin --types datasets/molecules/examples.txt
+        nlite zoo distmult --entities ann,bob --relations parent,sibling
+    """
+    from . import zoo as models
+    from .datasets.molecules import MUTAGENESIS_ATOM_TYPES, MUTAGENESIS_BOND_TYPES
+    kwargs = {k: v for k, v in options.items() if v is not None}
+    if model in ("distmult", "transe"):
+        if not entities or not relations:
+            raise InputError(f"{model} needs --entities and --relations (comma-separated)")
+        kwargs.update(entities=entities.split(","), relations=relations.split(","))
+    else:
+        atom_types, bond_types = (_types(types_from) if types_from else
+                                  (list(MUTAGENESIS_ATOM_TYPES), list(MUTAGENESIS_BOND_TYPES)))
+        kwargs.update(atom_types=atom_types, bond_types=bond_types)
+    click.echo(models.write(model, **kwargs), nl=False)
+
+
+def _types(path: Path) -> tuple[list[str], list[str]]:
+    """Unary predicates of an examples file: bond types apply to a bond's third argument."""
+    from .language.parser import Clause
+    statements = parse_statements_file(path)
+    literals = [lit for s in statements for lit in (s.body if isinstance(s, Clause) else s.literals)]
+    bond_ids = {lit.terms[2] for lit in literals if lit.name == "bond" and lit.arity == 3}
+    unary = {}
+    for lit in literals:
+        if lit.arity == 1:
+            unary.setdefault(lit.name, set()).add(lit.terms[0] in bond_ids)
+    atoms = sorted(name for name, kinds in unary.items() if kinds == {False})
+    bonds = sorted(name for name, kinds in unary.items() if kinds == {True})
+    if not atoms:
+        raise InputError(f"{path}: no unary atom type facts such as c_22(a1) found")
+    return atoms, bonds
+
+
+@main.command()
+@click.argument("name", metavar="NAME")
+@click.option("--n", type=int, default=1000, show_default=True, help="molecules: how many.")
+@click.option("--seed", type=int, default=0, show_default=True, help="molecules: the random seed.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True,
+              help="Write the files into this directory.")
+@_clean_errors
+def datasets(name, n, seed, out) -> None:
+    """Write a built-in dataset: xor, family, or molecules (synthetic, any size).
+
+    \b
+    Examples:
+        nlite datasets molecules --n 1000 --seed 0 --out data/molecules
+        nlite datasets family --out data/family
+    """
+    from .datasets import write_dataset
+    if n < 1:
+        raise InputError(f"--n must be at least 1, not {n}")
+    paths = write_dataset(f"molecules-{n}" if name == "molecules" else name, out, seed)
+    click.echo("wrote " + ", ".join(str(p) for p in paths))
+
+
+# ----------------------------------------------------------------------------- crosscheck
+@main.command()
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@_clean_errors
+def crosscheck(inputs, as_json) -> None:
+    """Run the reference engine (PyNeuraLogic) and ours on the same input, side by side.
+
+    Needs the oracle extra: pip install 'neuralogic_lite[oracle]' (and Java 17).  Both use
+    PyNeuraLogic's default functions; ours is given the reference's initial weights.
+
+    \b
+    Example:
+        nlite crosscheck template.txt trainExamples.txt trainQueries.txt
+    """
+    from .crosscheck import crosscheck as run
+    result = run(*_inputs(inputs))
+    ref, ours = result.reference, result.ours
+    if as_json:
+        click.echo(json.dumps({"reference": {k: {x: y for x, y in v.items() if x != "weights"}
+                                             for k, v in ref.items()},
+                               "ours": ours, "max_output_difference": result.max_output_difference,
+                               "unmatched": result.unmatched}))
+        return
+    click.echo(f"{'':<28}{'reference':>14}{'neuralogic_lite':>18}")
+    rows = [("neurons, uncompressed", sum(ref["plain"]["neurons"]), sum(ours["plain"]["neurons"])),
+            ("neurons, compressed", sum(ref["compressed"]["neurons"]), sum(ours["compressed"]["neurons"])),
+            ("build time, s", ref["plain"]["build_s"], ours["parse_s"] + ours["plain"]["build_s"]),
+            ("evaluation time, s", ref["plain"]["evaluate_s"], ours["plain"]["evaluate_s"])]
+    for name, a, b in rows:
+        cells = (f"{a:>14}", f"{b:>18}") if isinstance(a, int) else (f"{a:>14.4f}", f"{b:>18.4f}")
+        click.echo(f"{name:<28}" + "".join(cells))
+    click.echo("compressed: the reference with iso compression and chain pruning (lossy with ReLU, MAX and "
+               "chain neurons); ours with lossless lifting")
+    click.echo(f"largest output difference at the same weights: {result.max_output_difference:.3g}")
+    if result.unmatched:
+        click.echo(f"samples only one engine produced: {', '.join(result.unmatched[:10])}")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,130 @@
+"""A training run as users ask for it: train, validate, test, or cross-validate; one report.
+
+``run`` builds each sample set once, trains, and evaluates the selected model on every set;
+``cross_validate`` does that for stratified folds shuffled by the seed.  The report holds what
+``nlite train`` prints and writes: settings, metrics, predictions, network sizes before and
+after lifting, timings per stage and the learning curve.
+"""
+from __future__ import annotations
+
+import dataclasses
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
+
+import numpy as np
+
+from .errors import NeuraLogicLiteError
+from .language import Sample, Template
+from .learning.trainer import TrainResult
+from .model import Built, Model
+from .settings import Settings
+
+
+@dataclass
+class Predictions:
+    """One sample set's queries, targets and outputs (probabilities for classification)."""
+
+    queries: list[str]
+    targets: list[np.ndarray]
+    outputs: list[np.ndarray]
+
+
+@dataclass
+class Report:
+    """Everything one training run produced."""
+
+    settings: Settings
+    metrics: dict[str, dict[str, float]] = field(default_factory=dict)      # split -> metric -> value
+    predictions: dict[str, Predictions] = field(default_factory=dict)
+    sizes: dict[str, dict] = field(default_factory=dict)                    # split -> neurons/edges, lifting
+    timings: dict[str, float] = field(default_factory=dict)
+    history: list[dict] = field(default_factory=list)
+    best_epoch: int = 0
+    stopped: str | None = None
+    model: Model | None = None
+
+    def as_json(self) -> dict:
+        return {"settings": dataclasses.asdict(self.settings), "metrics": self.metrics, "sizes": self.sizes,
+                "timings_s": self.timings, "best_epoch": self.best_epoch, "stopped": self.stopped,
+                "history": self.history}
+
+
+def _sizes(built: Built) -> dict:
+    graph = built.graph
+    out = {"samples": graph.sample_count, "neurons": int(graph.sample_sizes().sum()),
+           "edges": int(graph.sample_edge_counts().sum())}
+    lifting = built.timings.get("lift")
+    if lifting:
+        out["lifting"] = lifting
+    return out
+
+
+def _predictions(model: Model, built: Built) -> tuple[Predictions, dict[str, float]]:
+    evaluation = model.evaluate(built)
+    return Predictions(built.queries(), built.targets, evaluation.outputs), evaluation.metrics
+
+
+def run(template: Template, train: Sequence[Sample], settings: Settings,
+        validation: Sequence[Sample] | None = None, test: Sequence[Sample] | None = None,
+        on_epoch: Callable[[dict], None] | None = None) -> Report:
+    """Train on ``train`` (selecting on ``validation`` if given) and evaluate on every set."""
+    report = Report(settings)
+    model = Model(template, settings)
+    report.model = model
+    built: dict[str, Built] = {}
+    for name, samples in (("train", train), ("validation", validation), ("test", test)):
+        if samples is None:
+            continue
+        if not samples:
+            raise NeuraLogicLiteError(f"the {name} set has no samples")
+        built[name] = model.build(samples)
+        for stage, seconds in built[name].timings.items():
+            if isinstance(seconds, float):
+                report.timings[f"{name}_{stage}"] = seconds
+        report.sizes[name] = _sizes(built[name])
+    start = time.perf_counter()
+    result: TrainResult = model.fit(built["train"], built.get("validation"), on_epoch)
+    report.timings["train_s"] = time.perf_counter() - start
+    report.history, report.best_epoch, report.stopped = result.history, result.best_epoch, result.stopped
+    for name, b in built.items():
+        report.predictions[name], report.metrics[name] = _predictions(model, b)
+    return report
+
+
+def folds(samples: Sequence[Sample], k: int, seed: int) -> list[list[int]]:
+    """Stratified folds: sample indices shuffled by ``seed``, dealt class by class."""
+    if k < 2:
+        raise NeuraLogicLiteError(f"cross-validation needs at least 2 folds, not {k}")
+    if k > len(samples):
+        raise NeuraLogicLiteError(f"{k} folds but only {len(samples)} samples")
+    rng = np.random.default_rng(seed)
+    classes: dict[str, list[int]] = {}
+    for i, sample in enumerate(samples):
+        target = sample.query.target
+        classes.setdefault("none" if target is None else target.text, []).append(i)
+    out: list[list[int]] = [[] for _ in range(k)]
+    position = 0
+    for members in classes.values():
+        for i in rng.permutation(members):
+            out[position % k].append(int(i))
+            position += 1
+    return [sorted(fold) for fold in out]
+
+
+def cross_validate(template: Template, samples: Sequence[Sample], settings: Settings, k: int,
+                   on_epoch: Callable[[int, dict], None] | None = None) -> tuple[list[Report], dict]:
+    """``k`` runs, each testing on one fold; returns the reports and the mean and std per metric."""
+    samples = list(samples)
+    reports = []
+    for f, held_out in enumerate(folds(samples, k, settings.seed)):
+        chosen = set(held_out)
+        train = [s for i, s in enumerate(samples) if i not in chosen]
+        callback = (lambda record, f=f: on_epoch(f, record)) if on_epoch else None
+        reports.append(run(template, train, settings, test=[samples[i] for i in held_out], on_epoch=callback))
+    summary: dict[str, dict[str, tuple[float, float]]] = {}
+    for split in ("train", "test"):
+        names = set.intersection(*(set(r.metrics.get(split, {})) for r in reports))
+        summary[split] = {m: (float(np.mean([r.metrics[split][m] for r in reports])),
+                              float(np.std([r.metrics[split][m] for r in reports]))) for m in sorted(names)}
+    return reports, summary
