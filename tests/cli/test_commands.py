@@ -1,0 +1,176 @@
+"""Every subcommand through click's runner and a real process, and the user mistakes it reports."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from neuralogic_lite.cli import main
+
+from support import ROOT
+
+TEMPLATE = "{3,2} h(X) :- {2,2} f(Y), e(X, Y). [activation=sigmoid]\n{1,3} predict :- h(X).\n"
+EXAMPLES = ("1 predict :- <[1.0, 0.5]> f(1), <[0.2, 0.1]> f(2), e(1, 2), e(2, 1).\n"
+            "0 predict :- <[-1.0, 0.5]> f(1), <[0.3, -0.4]> f(2), e(1, 2).\n"
+            "1 predict :- <[0.9, 0.6]> f(1), e(1, 1).\n"
+            "0 predict :- <[-0.8, 0.1]> f(1), <[0.1, 0.1]> f(3), e(1, 3).\n")
+
+
+def run(*args: str):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> dict[str, Path]:
+    paths = {}
+    for name, text in {"template": TEMPLATE, "examples": EXAMPLES}.items():
+        paths[name] = tmp_path / f"{name}.txt"
+        paths[name].write_text(text)
+    return paths
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+# ----------------------------------------------------------------------------- the commands work
+def test_train_writes_every_output(files, tmp_path):
+    out = tmp_path / "run"
+    result = run("train", files["template"], files["examples"], "--epochs", "20", "--out", out, "--quiet")
+    assert result.exit_code == 0, result.output
+    assert "train" in result.output and "accuracy" in result.output
+    for name in ("results.json", "predictions.csv", "model.txt", "model.txt.npz", "learning_curve.png"):
+        assert (out / name).is_file(), name
+    results = json.loads((out / "results.json").read_text())
+    assert results["settings"]["epochs"] == 20 and "train" in results["metrics"] and "train" in results["sizes"]
+    assert (out / "predictions.csv").read_text().count("\n") == 5
+
+
+def test_train_json_xval_and_test_sets(files, tmp_path):
+    result = run("train", files["template"], files["examples"], "--epochs", "3", "--xval", "2", "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert len(data["runs"]) == 2 and "test" in data["summary"]
+    result = run("train", files["template"], files["examples"], "--epochs", "3", "--test-examples",
+                 files["examples"], "--val-examples", files["examples"], "--optimizer", "sgd", "--lr", "0.1")
+    assert result.exit_code == 0 and "validation" in result.output and "test" in result.output
+
+
+def test_predict_eval_ground_check(files, tmp_path):
+    out = tmp_path / "run"
+    assert run("train", files["template"], files["examples"], "--epochs", "5", "--out", out).exit_code == 0
+    for flag in ("--json", "--csv", None):
+        result = run("predict", out / "model.txt", files["examples"], *([flag] if flag else []))
+        assert result.exit_code == 0, result.output
+    assert json.loads(run("predict", out / "model.txt", files["examples"], "--json").output)["outputs"]
+    ground = json.loads(run("ground", files["template"], files["examples"], "--json").output)
+    assert ground["total"]["neurons"] == sum(s["neurons"] for s in ground["samples"])
+    evaluation = json.loads(run("eval", files["template"], files["examples"], "--json").output)
+    assert len(evaluation["outputs"]) == len(evaluation["targets"]) == 4
+    assert run("check", files["template"], files["examples"]).exit_code == 0
+
+
+def test_zoo_and_datasets(tmp_path):
+    result = run("zoo", "gcn", "--hidden", "4", "--layers", "1")
+    assert result.exit_code == 0 and "atom_embed" in result.output
+    result = run("datasets", "molecules", "--n", "20", "--seed", "3", "--out", tmp_path)
+    assert result.exit_code == 0 and (tmp_path / "examples.txt").is_file()
+
+
+def test_eval_reads_pyneuralogic_weights(tmp_path):
+    template = write(tmp_path, "t.txt", "{1} h :- a.\n")
+    examples = write(tmp_path, "e.txt", "1 h :- <2.0> a.\n")
+    weights = write(tmp_path, "w.json", json.dumps({"weights": {"0": 0.25}}))
+    result = run("eval", template, examples, "--weights", weights, "--profile", "pyneuralogic", "--json")
+    assert json.loads(result.output)["outputs"] == [0.5]
+
+
+# ----------------------------------------------------------------------------- user mistakes
+MISTAKES = [
+    # (name, files to write {name: text}, arguments with {file} placeholders, expected message part)
+    ("missing template", {}, ["train", "{tmp}/nope.txt", "{examples}"], "no such file"),
+    ("template syntax", {"bad.txt": "h(X) :- f(X"}, ["train", "{bad.txt}", "{examples}"], "bad.txt:1:12"),
+    ("examples syntax", {"bad.txt": "1 predict :- f(1), ."}, ["train", "{template}", "{bad.txt}"], "bad.txt:1:"),
+    ("underivable query", {"q.txt": "1 predict :- g(1)."}, ["train", "{template}", "{q.txt}"], "cannot be derived"),
+    ("shape mismatch", {"s.txt": "{3,3} h(X) :- {2,2} f(X).\n{1,3} predict :- h(X)."},
+     ["train", "{s.txt}", "{examples}"], "cannot multiply"),
+    ("unknown activation in template", {"a.txt": "h(X) :- f(X). [activation=sigmoit]\n{1,2} predict :- h(X)."},
+     ["train", "{a.txt}", "{examples}"], "did you mean 'sigmoid'"),
+    ("unknown activation option", {}, ["train", "{template}", "{examples}", "--atom-activation", "tahn"],
+     "did you mean 'tanh'"),
+    ("NaN loss", {"nan.txt": "{2,2} h(X) :- {2,2} f(Y), e(X, Y). [activation=exp]\n{1,2} predict :- h(X).\n"
+                             "h/1 [activation=exp]"},
+     ["train", "{nan.txt}", "{examples}", "--lr", "1000", "--optimizer", "sgd", "--epochs", "50"], "NaN"),
+    ("zero epochs", {}, ["train", "{template}", "{examples}", "--epochs", "0"], "at least 1"),
+    ("negative learning rate", {}, ["train", "{template}", "{examples}", "--lr", "-1"], "must be positive"),
+    ("too many inputs", {}, ["train", "{template}", "{examples}", "{examples}", "{examples}"],
+     "TEMPLATE EXAMPLES [QUERIES]"),
+    ("directory without template", {}, ["train", "{empty}"], "no template.txt"),
+    ("missing model", {}, ["predict", "{tmp}/model.txt", "{examples}"], "no such file"),
+    ("weights not JSON", {"w.json": "{oops"}, ["eval", "{template}", "{examples}", "--weights", "{w.json}"],
+     "not a JSON weights file"),
+    ("weights index", {"w.json": '{"weights": {"99": 1.0}}'},
+     ["eval", "{template}", "{examples}", "--weights", "{w.json}"], "not a learnable weight"),
+    ("unstratifiable", {"u.txt": "p(X) :- f(X), !q(X).\nq(X) :- f(X), !p(X).\npredict :- p(X)."},
+     ["train", "{u.txt}", "{examples}"], "cannot be stratified"),
+    ("query count", {"e.txt": "f(1).\nf(2).\nf(3).", "q.txt": "1 predict.\n0 predict."},
+     ["train", "{template}", "{e.txt}", "{q.txt}"], "counts must agree"),
+    ("unknown zoo model", {}, ["zoo", "gcnn"], "did you mean 'gcn'"),
+    ("too many folds", {}, ["train", "{template}", "{examples}", "--xval", "9"], "only 4 samples"),
+    ("unlabelled without queries", {"u.txt": "f(1), e(1, 1)."}, ["train", "{template}", "{u.txt}"],
+     "needs a queries file"),
+    ("cycle", {"c.txt": "{2,2} h(X) :- {2,2} f(X).\n{2,2} h(X) :- {2,2} h(Y), e(X, Y).\n{1,2} predict :- h(X)."},
+     ["train", "{c.txt}", "{examples}"], "cycle"),
+    ("no target", {"n.txt": "predict :- <[1.0, 0.5]> f(1), e(1, 1)."}, ["train", "{template}", "{n.txt}"],
+     "no target value"),
+    ("not UTF-8", {}, ["check", "{binary}"], "not UTF-8"),
+]
+
+
+@pytest.mark.parametrize("name, extra, arguments, message", MISTAKES, ids=[m[0] for m in MISTAKES])
+def test_user_mistakes_are_one_clean_message(files, tmp_path, name, extra, arguments, message):
+    paths = {"tmp": tmp_path, "template": files["template"], "examples": files["examples"]}
+    binary = tmp_path / "binary.txt"
+    binary.write_bytes(b"\xff\xfe\x00 h :- a.")
+    paths["binary"] = binary
+    paths["empty"] = tmp_path / "empty"
+    paths["empty"].mkdir()
+    for file, text in extra.items():
+        paths[file] = write(tmp_path, file, text)
+    def fill(argument: str) -> str:
+        for key, path in paths.items():
+            argument = argument.replace("{" + key + "}", str(path))
+        return argument
+
+    result = run(*map(fill, arguments))
+    assert result.exit_code == 1, (result.exit_code, result.output)
+    assert message in result.output, result.output
+    assert "Traceback" not in result.output and result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_a_real_process_reports_mistakes_without_traceback(files, tmp_path):
+    bad = write(tmp_path, "bad.txt", "h(X) :- f(X")
+    for arguments, code, message in [
+        (["train", bad, files["examples"]], 1, "bad.txt:1:12"),
+        (["train", files["template"], files["examples"], "--profile", "nope"], 2, "Invalid value for '--profile'"),
+        (["frobnicate"], 2, "No such command"),
+    ]:
+        proc = subprocess.run([sys.executable, "-m", "neuralogic_lite.cli", *map(str, arguments)],
+                              capture_output=True, text=True, cwd=ROOT)
+        assert proc.returncode == code, proc.stderr
+        assert message in proc.stderr and "Traceback" not in proc.stderr
+    proc = subprocess.run([sys.executable, "-m", "neuralogic_lite.cli", "train", str(files["template"]),
+                           str(files["examples"]), "--epochs", "2", "--quiet"], capture_output=True, text=True)
+    assert proc.returncode == 0 and "accuracy" in proc.stdout, proc.stderr
+
+
+def test_help_of_every_command_has_an_example():
+    for command in main.commands:
+        result = run(command, "--help")
+        assert result.exit_code == 0 and "Example" in result.output, command
