@@ -79,10 +79,13 @@ class Network:
             self._sample_weights = kernels.sample_weights(self.samples, self.net.kind, self.net.offset,
                                                           self.net.input_start, self.net.edge_weight,
                                                           len(self.graph.weights))
-        finite = kernels.train_epoch(np.ascontiguousarray(order, np.int64), batch_size, self.samples, self.net,
-                                     params, optimizer, loss_code, loss_factor, self.values, self.pre, self.grads,
-                                     pgrad, self.workspace(params), *self._sample_weights, touched, touched_ids,
-                                     losses, flat, self.output_start)
+        arguments = (np.ascontiguousarray(order, np.int64), batch_size, self.samples, self.net, params, optimizer,
+                     loss_code, loss_factor, self.values, self.pre, self.grads, pgrad, self.workspace(params),
+                     *self._sample_weights, touched, touched_ids, losses, flat, self.output_start)
+        if batch_size == 1:
+            finite = kernels.train_epoch(*arguments)
+        else:
+            finite = kernels.train_epoch_batched(*arguments, np.zeros(self.graph.neuron_count, np.int64))
         return losses, self._split(flat), bool(finite)
 
     def gradients(self, values: np.ndarray, loss_code: int, loss_factor: float,
