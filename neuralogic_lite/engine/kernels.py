@@ -12,7 +12,7 @@ import numpy as np
 from numba import njit
 
 from .functions import sigmoid
-from .neuron import FACT, WEIGHTED_ATOM, WEIGHTED_RULE, backward_neurons, forward_neurons
+from .neuron import FACT, WEIGHTED_ATOM, WEIGHTED_RULE, backward_neurons, forward_neurons, learning_neurons
 
 #: Samples: each one's support (CSR over neurons, topological) and output neuron, and its
 #: target (CSR over a flat float64 array; a 1-element target broadcasts over a vector output).
@@ -162,7 +162,7 @@ def _step(opt, params, pgrad, touched, touched_ids, count, scale):
 @njit(cache=True)
 def train_epoch(order, batch_size, samples, net, params, opt, loss_code, loss_factor,
                 values, pre, grads, pgrad, ws, weight_start, weight_ids, touched, touched_ids, losses, outputs,
-                output_start):
+                output_start, learns):
     """One epoch over ``order``: per sample forward, loss, backward; a step every batch.
 
     Outputs and losses are recorded as seen during training (before the sample's own update
@@ -195,7 +195,7 @@ def train_epoch(order, batch_size, samples, net, params, opt, loss_code, loss_fa
             return False
         elements += t.shape[0] if t.shape[0] == n else n
         count = _touch(s, weight_start, weight_ids, touched, touched_ids, count)
-        backward_neurons(samples.neurons, first, last, net, params, values, pre, grads, pgrad, ws)
+        backward_neurons(samples.neurons, first, last, net, params, values, pre, grads, pgrad, ws, learns)
         in_batch += 1
         if in_batch == batch_size:
             _step(opt, params, pgrad, touched, touched_ids, count, 1.0 / elements)
@@ -224,7 +224,7 @@ def _union(members, samples, stamp, mark, buffer):
 @njit(cache=True)
 def train_epoch_batched(order, batch_size, samples, net, params, opt, loss_code, loss_factor, values, pre, grads,
                         pgrad, ws, weight_start, weight_ids, touched, touched_ids, losses, outputs, output_start,
-                        stamp):
+                        learns, stamp):
     """An epoch of minibatches: each batch's networks are evaluated once as one graph (so
     neurons that batch lifting merged across samples are computed once), all outputs seeded,
     one backward pass, one step.  Same results as per-sample passes at fixed weights."""
@@ -258,7 +258,7 @@ def train_epoch_batched(order, batch_size, samples, net, params, opt, loss_code,
                 grads[vs + j] += g[j]
             elements += t.shape[0] if t.shape[0] == n else n
             count = _touch(s, weight_start, weight_ids, touched, touched_ids, count)
-        backward_neurons(union, 0, union.shape[0], net, params, values, pre, grads, pgrad, ws)
+        backward_neurons(union, 0, union.shape[0], net, params, values, pre, grads, pgrad, ws, learns)
         if elements > 0:
             _step(opt, params, pgrad, touched, touched_ids, count, 1.0 / elements)
     return True
@@ -303,4 +303,4 @@ def gradients(samples, which, net, params, loss_code, loss_factor, values, pre, 
         for j in range(n):
             grads[vs + j] += g[j]
     n = net.kind.shape[0]
-    backward_neurons(np.arange(n), 0, n, net, params, values, pre, grads, pgrad, ws)
+    backward_neurons(np.arange(n), 0, n, net, params, values, pre, grads, pgrad, ws, np.ones(n, np.int8))

@@ -499,8 +499,34 @@ def forward_neurons(neurons, first, last, net, params, values, pre, ws):
 
 
 @njit(cache=True)
-def backward_neurons(neurons, first, last, net, params, values, pre, grads, pgrad, ws):
-    """Push the gradients of ``neurons[first:last]``, last to first, to inputs and weights."""
+def learning_neurons(net, learnable):
+    """1 for the neurons whose gradient reaches a learnable parameter (through themselves or
+    their inputs), 0 for the rest: the backward pass skips those, and never pushes gradients
+    into them (constant facts, and rules over constant facts only)."""
+    n = net.kind.shape[0]
+    learns = np.zeros(n, np.int8)
+    for v in range(n):
+        kind = net.kind[v]
+        if kind == FACT:
+            learns[v] = learnable[net.offset[v]]
+            continue
+        weighted = kind == WEIGHTED_ATOM or kind == WEIGHTED_RULE
+        if weighted and net.offset[v] >= 0 and learnable[net.offset[v]]:
+            learns[v] = 1
+            continue
+        for e in range(net.input_start[v], net.input_start[v + 1]):
+            w = net.edge_weight[e]
+            if learns[net.edge_src[e]] or (weighted and w >= 0 and learnable[w]):
+                learns[v] = 1
+                break
+    return learns
+
+
+@njit(cache=True)
+def backward_neurons(neurons, first, last, net, params, values, pre, grads, pgrad, ws, learns):
+    """Push the gradients of ``neurons[first:last]``, last to first, to inputs and weights.
+
+    Neurons with ``learns[v] == 0`` are skipped, and receive no gradient."""
     kinds, offsets, reducers, activations = net.kind, net.offset, net.reducer, net.activation
     value_start, input_start, edge_src, edge_weight = net.value_start, net.input_start, net.edge_src, \
         net.edge_weight
@@ -509,6 +535,8 @@ def backward_neurons(neurons, first, last, net, params, values, pre, grads, pgra
     g = ws.gpre
     for position in range(last - 1, first - 1, -1):
         v = neurons[position]
+        if not learns[v]:
+            continue
         kind = kinds[v]
         vs = value_start[v]
         n = value_start[v + 1] - vs
@@ -558,6 +586,8 @@ def backward_neurons(neurons, first, last, net, params, values, pre, grads, pgra
             xn = value_start[x + 1] - xs
             w = edge_weight[e] if weighted else -1
             if w < 0:
+                if not learns[x]:
+                    continue
                 if xn == n:
                     for j in range(n):
                         grads[xs + j] += g[j]

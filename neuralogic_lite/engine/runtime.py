@@ -46,6 +46,7 @@ class Network:
                                        np.concatenate(flat) if flat else np.zeros(0))
         self._workspace = None
         self._sample_weights = None
+        self._learns = None
 
     def params(self, values: np.ndarray) -> Params:
         return params_of(self.graph.weights, values)
@@ -79,9 +80,13 @@ class Network:
             self._sample_weights = kernels.sample_weights(self.samples, self.net.kind, self.net.offset,
                                                           self.net.input_start, self.net.edge_weight,
                                                           len(self.graph.weights))
+        key = np.asarray(optimizer.learnable, np.int8)
+        if self._learns is None or not np.array_equal(self._learns[0], key):
+            self._learns = (key.copy(), kernels.learning_neurons(self.net, key))
+        learns = self._learns[1]
         arguments = (np.ascontiguousarray(order, np.int64), batch_size, self.samples, self.net, params, optimizer,
                      loss_code, loss_factor, self.values, self.pre, self.grads, pgrad, self.workspace(params),
-                     *self._sample_weights, touched, touched_ids, losses, flat, self.output_start)
+                     *self._sample_weights, touched, touched_ids, losses, flat, self.output_start, learns)
         if batch_size == 1:
             finite = kernels.train_epoch(*arguments)
         else:
