@@ -65,6 +65,22 @@ class Built:
         graph = self.graph
         return [np.zeros(int(graph.rows[o] * graph.cols[o])) if o >= 0 else np.zeros(0) for o in graph.output]
 
+    def ranking_groups(self) -> list | None:
+        """Knowledge-base mode (one example, many queries): each sample's (predicate, first
+        argument), the group its answer is ranked in; None otherwise."""
+        graph, program = self.graph, self.program
+        if len(program.examples) != 1 or graph.sample_count < 2:
+            return None
+        groups = []
+        for neuron in graph.output:
+            if neuron < 0:
+                groups.append(None)
+                continue
+            predicate, row = int(graph.origin[neuron, 0]), int(graph.origin[neuron, 1])
+            table = program.tables[predicate]
+            groups.append((predicate, int(table[row, 1]) if table.shape[1] > 1 else -1))
+        return groups
+
     def queries(self) -> list[str]:
         """The ground query atom of every graph sample (a query with variables shows its match)."""
         graph = self.graph
@@ -210,7 +226,7 @@ class Model:
         built = samples if isinstance(samples, Built) else self.build(samples)
         loss = self.loss or self._loss(built.targets)
         targets = [t if not np.isnan(t).any() else np.zeros_like(t) for t in built.targets]
-        return evaluate(built.network, built.parameters(self.values), targets, loss)
+        return evaluate(built.network, built.parameters(self.values), targets, loss, built.ranking_groups())
 
 
 def _logit_outputs(graph: NeuralGraph, template: Template) -> tuple[NeuralGraph, frozenset[int]]:

@@ -50,8 +50,12 @@ def shape_mismatch(outputs: list[np.ndarray], targets: list[np.ndarray]) -> int 
     return None
 
 
-def evaluate(network: Network, values: np.ndarray, targets: list[np.ndarray], loss: Loss) -> Evaluation:
-    """Outputs and metrics; with targets that do not fit the outputs, outputs only (and a warning)."""
+def evaluate(network: Network, values: np.ndarray, targets: list[np.ndarray], loss: Loss,
+             groups: list | None = None) -> Evaluation:
+    """Outputs and metrics; with targets that do not fit the outputs, outputs only (and a warning).
+
+    ``groups`` (knowledge-base mode): a key per sample; positives are ranked among the
+    negatives of their group for MRR and HITS@k."""
     raw = network.outputs(values)
     bad = shape_mismatch(raw, targets)
     if bad is not None:
@@ -64,6 +68,11 @@ def evaluate(network: Network, values: np.ndarray, targets: list[np.ndarray], lo
     report = metrics.summary(shown, [targets[i] for i in kept], loss.classification,
                              float(np.mean(errors)) if errors else float("nan"))
     outputs = [loss.squash(o) if o.size else o for o in raw]
+    if groups is not None and kept:
+        mrr, hits = metrics.ranking(shown, [targets[i] for i in kept], [groups[i] for i in kept])
+        if mrr == mrr:
+            report["mrr"] = mrr
+            report.update({f"hits@{k}": v for k, v in hits.items()})
     return Evaluation(outputs, report)
 
 
