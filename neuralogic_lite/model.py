@@ -11,6 +11,7 @@ are all reachable as numpy arrays.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import os
 import time
 from dataclasses import dataclass, field
@@ -92,12 +93,23 @@ class Built:
                 out.append(str(self.samples[int(graph.source[s])].query.literal))
         return out
 
-    def parameters(self, template_values: np.ndarray) -> np.ndarray:
-        """The full parameter vector of this graph: the model's values, then the graph's constants."""
+    def parameters(self, template_values: np.ndarray, embeddings: dict[str, np.ndarray] | None = None,
+                   seed: int = 0) -> np.ndarray:
+        """The full parameter vector of this graph: the model's values, then the graph's own
+        entries: constants, and ``@embed`` vectors (from ``embeddings``, else drawn from a seed
+        and the atom, so the same atom always starts the same)."""
         weights = self.graph.weights
-        constants = [np.asarray(weights.initial[w], np.float64).ravel()
-                     for w in range(weights.template_count, len(weights))]
-        return np.concatenate([template_values, *constants]) if constants else template_values.copy()
+        tail = []
+        for w in range(weights.template_count, len(weights)):
+            atom = weights.embeddings.get(w)
+            if atom is None:
+                tail.append(np.asarray(weights.initial[w], np.float64).ravel())
+            elif embeddings is not None and atom in embeddings:
+                tail.append(np.asarray(embeddings[atom], np.float64).ravel())
+            else:
+                digest = int.from_bytes(hashlib.sha256(f"{seed}:{atom}".encode()).digest()[:8], "little")
+                tail.append(np.random.default_rng(digest).uniform(-1, 1, weights.rows[w] * weights.cols[w]))
+        return np.concatenate([template_values, *tail]) if tail else template_values.copy()
 
 
 class Model:
@@ -117,6 +129,7 @@ class Model:
                                          self.settings.init_value)
         self.loss: Loss | None = None
         self.identity_outputs: frozenset[int] = frozenset()   # output predicates made identity (logits)
+        self.embeddings: dict[str, np.ndarray] = {}            # @embed vectors by ground atom
         self._moments = (np.zeros(self.values.size), np.zeros(self.values.size), np.zeros(1, np.int64))
 
     # -- parameters
@@ -141,7 +154,9 @@ class Model:
         reference engine) and, beside it, ``path.npz`` with the exact parameters and settings."""
         text = export_template(self.template, self.weights, self.values, self.settings, self.identity_outputs)
         loss = self.loss.name if self.loss is not None else None
-        return model_file.save(path, text, self.values, self.weights, self.settings, {"loss": loss})
+        embeddings = {atom: vector.tolist() for atom, vector in self.embeddings.items()}
+        return model_file.save(path, text, self.values, self.weights, self.settings,
+                               {"loss": loss, "embeddings": embeddings})
 
     @classmethod
     def load(cls, path: str | os.PathLike, settings: Settings | None = None) -> "Model":
@@ -159,6 +174,7 @@ class Model:
             model.values = values.copy()
             if meta.get("loss"):
                 model.loss = resolve_loss(meta["loss"], model.settings.mse_factor, [])
+            model.embeddings = {atom: np.array(v) for atom, v in meta.get("embeddings", {}).items()}
         return model
 
     # -- the pipeline
@@ -198,7 +214,7 @@ class Model:
             query = built.samples[int(built.graph.source[missing])].query
             raise NeuraLogicLiteError(f"query {query.literal} has no target value to learn from", query.location)
         self.loss = self._loss(built.targets)
-        values = built.parameters(self.values)
+        values = self._parameters(built)
         bad = shape_mismatch(built.output_shapes(), built.targets)
         if bad is not None:
             query = built.samples[int(built.graph.source[bad])].query
@@ -207,13 +223,16 @@ class Model:
         val = None
         if validation is not None:
             vbuilt = validation if isinstance(validation, Built) else self.build(validation)
-            val = (vbuilt.network, vbuilt.parameters(self.values), vbuilt.targets)
+            val = (vbuilt.network, self._parameters(vbuilt), vbuilt.targets)
         optimizer = optimizer_state(self.settings, np.array(built.graph.weights.learnable, bool), values.size)
         size = built.template_size
         optimizer.m[:size], optimizer.v[:size] = self._moments[0], self._moments[1]
         optimizer.step[0] = self._moments[2][0]
         result = train(built.network, values, built.targets, self.settings, self.loss, val, on_epoch, optimizer)
         self.values = result.values[:size].copy()
+        start = built.graph.weights.start
+        for w, atom in built.graph.weights.embeddings.items():
+            self.embeddings[atom] = result.values[start[w]:start[w + 1]].copy()
         self._moments = (optimizer.m[:size].copy(), optimizer.v[:size].copy(), optimizer.step.copy())
         return result
 
@@ -226,7 +245,10 @@ class Model:
         built = samples if isinstance(samples, Built) else self.build(samples)
         loss = self.loss or self._loss(built.targets)
         targets = [t if not np.isnan(t).any() else np.zeros_like(t) for t in built.targets]
-        return evaluate(built.network, built.parameters(self.values), targets, loss, built.ranking_groups())
+        return evaluate(built.network, self._parameters(built), targets, loss, built.ranking_groups())
+
+    def _parameters(self, built: Built) -> np.ndarray:
+        return built.parameters(self.values, self.embeddings, self.settings.seed)
 
 
 def _logit_outputs(graph: NeuralGraph, template: Template) -> tuple[NeuralGraph, frozenset[int]]:

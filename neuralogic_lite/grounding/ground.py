@@ -22,8 +22,9 @@ from .rules import CompiledRule, compile_rule
 from .stratify import stratify
 from .terms import constant_types, term_id
 
-#: Fact value index of an atom that is not a fact / of a fact without a value (1.0).
-NOT_A_FACT, UNIT = -1, 0
+#: Fact value index of an atom that is not a fact / of a fact without a value (1.0) / of a
+#: learnable embedding made by an ``@embed_x`` rule (one vector per ground atom).
+NOT_A_FACT, UNIT, EMBEDDING = -1, 0, -2
 
 
 @dataclass
@@ -55,6 +56,7 @@ class GroundProgram:
     values: list[Weight | None]              # value index -> the weight holding the fact's value
     rules: list[GroundRules]
     derived: dict[int, np.ndarray]           # predicate -> bool per row: head of some ground rule
+    embeddings: dict[int, Weight | None] = field(default_factory=dict)  # predicate -> the @embed rule's weight
     queries: list[list[tuple[int, int]]] = field(default_factory=list)  # per sample: (predicate, row)
     sample_examples: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
 
@@ -75,7 +77,7 @@ def ground(template: Template, samples: list[Sample], options: GroundingOptions 
     values: list[Weight | None] = [None]
     db, facts = _facts(template, examples, values, options)
     least_model(stratify(rules), db, np.arange(len(examples)))
-    program = GroundProgram(examples, db.tables, facts, values, [], {}, [], sample_examples)
+    program = GroundProgram(examples, db.tables, facts, values, rules=[], derived={}, sample_examples=sample_examples)
     _ground_rules(program, rules, db)
     program.queries = [_resolve(program, s, int(e)) for s, e in zip(samples, sample_examples)]
     if options.missing_queries == "error":
@@ -239,6 +241,10 @@ def _ground_rules(program: GroundProgram, rules: list[CompiledRule], db: Databas
         head_table = db.rows(rule.head.predicate, rule.head.arity)
         head = lookup_rows(found.head_rows(), head_table)
         visible = tuple(i for i, p in enumerate(rule.body) if rule.kind(p.literal) == "input")
+        if rule.embedding:
+            program.embeddings[rule.head.predicate] = rule.rule.head.weight
+            _rule_facts(program, rule, np.unique(head), EMBEDDING)
+            continue
         if not visible:
             _rule_facts(program, rule, np.unique(head))
             continue
@@ -261,8 +267,9 @@ def _ground_rules(program: GroundProgram, rules: list[CompiledRule], db: Databas
             program.facts[predicate] = grown
 
 
-def _rule_facts(program: GroundProgram, rule: CompiledRule, heads: np.ndarray) -> None:
-    """A rule with nothing visible in its body makes facts: valued by the rule weight, else 1."""
+def _rule_facts(program: GroundProgram, rule: CompiledRule, heads: np.ndarray, index: int | None = None) -> None:
+    """A rule with nothing visible in its body makes facts: valued by the rule weight, else 1
+    (``index`` overrides: EMBEDDING for the heads of ``@embed`` rules)."""
     predicate = rule.head.predicate
     facts = program.facts.get(predicate)
     size = program.tables[predicate].shape[0]
@@ -272,7 +279,9 @@ def _rule_facts(program: GroundProgram, rule: CompiledRule, heads: np.ndarray) -
             grown[:facts.shape[0]] = facts
         program.facts[predicate] = facts = grown
     weight = rule.rule.head.weight
-    if weight is None:
+    if index is not None:
+        pass
+    elif weight is None:
         index = UNIT
     else:
         program.values.append(weight)

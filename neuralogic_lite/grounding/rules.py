@@ -6,11 +6,12 @@ the groundings (``hidden``, ``*p``) or must be absent (``negated``, ``!p``).
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..language.ir import Literal, Negation, Rule, Variable
+from ..language.ir import Literal, Negation, Rule, Variable, predicate
 from .terms import term_id
 
 
@@ -43,6 +44,7 @@ class CompiledRule:
     body: tuple[Pattern, ...]          # every body literal, in written order
     variables: tuple[str, ...]
     examples: np.ndarray | None = field(default=None, compare=False)  # None: every example
+    embedding: bool = False            # an ``@embed_x(...)`` head: its ground heads are learnable facts
 
     def kind(self, literal: Literal) -> str:
         """``input``, ``hidden``, ``negated`` or ``builtin``."""
@@ -86,5 +88,9 @@ def compile_rule(rule: Rule, index: int, examples: np.ndarray | None = None) -> 
     """
     numbering: dict[str, int] = {}
     body = tuple(_pattern(lit, numbering) for lit in rule.body)
-    head = _pattern(rule.head, numbering)
-    return CompiledRule(index, rule, head, body, tuple(numbering), examples)
+    embedding = rule.head.special and rule.head.name.startswith("embed")
+    # ``@embed_x(X) :- ...`` derives the ordinary atoms ``embed_x(c)`` that other rules use
+    head_literal = dataclasses.replace(rule.head, predicate=predicate(rule.head.name, rule.head.arity)) \
+        if embedding else rule.head
+    head = _pattern(head_literal, numbering)
+    return CompiledRule(index, rule, head, body, tuple(numbering), examples, embedding)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import NetworkError, TemplateError
-from ..grounding.ground import NOT_A_FACT, UNIT, GroundProgram
+from ..grounding.ground import EMBEDDING, NOT_A_FACT, UNIT, GroundProgram
 from ..language.ir import Metadata, Negation, Rule, Template, Value
 from ..language.symbols import CONSTANTS, PREDICATES
 from ..ops import AGGREGATION, COMBINATION, TRANSFORMATION, Op, lookup, split_legacy
@@ -23,7 +23,7 @@ from ..settings import Settings
 from .graph import Kind, Labels, NeuralGraph
 from .shapes import COSSIM_INPUTS, PRODUCT_MISMATCH, infer_shapes
 from .topology import cut_back_edges, find_cycle, levels, supports
-from .weights import WeightTable, number_template_weights, written_array
+from .weights import WeightTable, number_template_weights, weight_shape, written_array
 
 
 def neuralize(program: GroundProgram, template: Template, settings: Settings) -> NeuralGraph:
@@ -200,7 +200,11 @@ def _atoms_and_facts(program, needed, weights: WeightTable, functions: _Function
                 bad = rows[value == NOT_A_FACT][0]
                 raise NetworkError(f"atom {_atom_text(program, predicate, bad)} is used but is neither a fact nor "
                                    "derived by a rule")
-            params = value_param[np.where(value == UNIT, 0, value)]
+            params = value_param[np.where((value == UNIT) | (value == EMBEDDING), 0, value)]
+            if (value == EMBEDDING).any():
+                shape = weight_shape(program.embeddings[predicate].value) if program.embeddings[predicate] else (1, 1)
+                for k in np.flatnonzero(value == EMBEDDING):
+                    params[k] = weights.embedding(_atom_text(program, predicate, int(rows[k])), shape)
             ids[rows] = blocks.add(rows.shape[0], Kind.FACT, Op.IDENTITY, Op.SUM, params, table[rows, 0],
                                    _origin(predicate, rows, -1, rows.shape[0]))
         neuron_of[predicate] = ids

@@ -56,6 +56,8 @@ class WeightTable:
     _by_object: dict[int, int] = field(default_factory=dict, repr=False)
     _by_name: dict[str, int] = field(default_factory=dict, repr=False)
     _constants: dict[tuple, int] = field(default_factory=dict, repr=False)
+    embeddings: dict[int, str] = field(default_factory=dict)    # weight id -> the ground atom it embeds
+    _by_atom: dict[str, int] = field(default_factory=dict, repr=False)
 
     def __len__(self) -> int:
         return len(self.names)
@@ -106,6 +108,14 @@ class WeightTable:
         if key not in self._constants:
             self._constants[key] = self._append(f"c{len(self.names)}", array.shape, False, array.copy(), False)
         return self._constants[key]
+
+    def embedding(self, atom: str, shape: tuple[int, int]) -> int:
+        """The learnable vector of one ground atom made by an ``@embed`` rule (one per atom)."""
+        if atom not in self._by_atom:
+            index = self._append(f"embed {atom}", shape, True, None, False)
+            self.embeddings[index] = atom
+            self._by_atom[atom] = index
+        return self._by_atom[atom]
 
     def value_of(self, weight: Weight) -> int:
         """The id holding a fact's value: its template weight, or a constant for a fixed value."""
