@@ -424,6 +424,34 @@ def predict(model_path, inputs, as_json, as_csv) -> None:
             click.echo(", ".join(f"{k} {v:.6g}" for k, v in metrics.items()))
 
 
+# ----------------------------------------------------------------------------- draw
+@main.command()
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@settings_options
+@click.option("--sample", type=int, default=0, show_default=True, help="Which sample's network to draw.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write here: .dot, or .svg/.png/.pdf when Graphviz's `dot` is installed [print DOT].")
+@_clean_errors
+def draw(inputs, profile_name, sample, out, **options) -> None:
+    """Draw one sample's neural network: what did my template turn into?
+
+    Neurons are labelled with their atoms, rules and facts; lifted neurons that stand for
+    several are drawn bold with their count.  Use --lift none --prune off to see the network
+    exactly as neuralized.
+
+    \b
+    Example:
+        nlite draw templates/gcn.txt datasets/molecules/examples.txt --sample 0 --out molecule0.svg
+    """
+    from .draw import render, to_dot
+    _, built, _ = _build(inputs, _settings(profile_name, **options))
+    text = to_dot(built, sample)
+    if out is None:
+        click.echo(text, nl=False)
+    else:
+        click.echo(f"wrote {render(text, out)}")
+
+
 # ----------------------------------------------------------------------------- zoo and datasets
 @main.command()
 @click.argument("model", metavar="MODEL")
