@@ -89,6 +89,19 @@ def elementwise_derivative(op, z, y):
 
 
 @njit(cache=True)
+def _moments(x, n):
+    """Mean and standard deviation (population, plus NORM_EPSILON) of x[:n], for layer norm."""
+    mean = 0.0
+    for i in range(n):
+        mean += x[i]
+    mean /= n
+    var = 0.0
+    for i in range(n):
+        var += (x[i] - mean) ** 2
+    return mean, math.sqrt(var / n + NORM_EPSILON)
+
+
+@njit(cache=True)
 def transform(op, pre, out, rows, cols):
     """out = f(pre) for a whole (rows, cols) block, row-major."""
     n = rows * cols
@@ -104,14 +117,7 @@ def transform(op, pre, out, rows, cols):
     elif op == SPARSEMAX:
         sparsemax(pre, out, n)
     else:  # NORM
-        mean = 0.0
-        for i in range(n):
-            mean += pre[i]
-        mean /= n
-        var = 0.0
-        for i in range(n):
-            var += (pre[i] - mean) ** 2
-        std = math.sqrt(var / n + NORM_EPSILON)
+        mean, std = _moments(pre, n)
         for i in range(n):
             out[i] = (pre[i] - mean) / std
 
@@ -132,15 +138,7 @@ def transform_backward(op, pre, out, grad_out, grad_pre, rows, cols):
     elif op == SPARSEMAX:
         sparsemax_backward(out, grad_out, grad_pre, n)
     else:  # NORM
-        mean = 0.0
-        for i in range(n):
-            mean += pre[i]
-        mean /= n
-        var = 0.0
-        for i in range(n):
-            var += (pre[i] - mean) ** 2
-        var /= n
-        std = math.sqrt(var + NORM_EPSILON)
+        _, std = _moments(pre, n)
         # y = (x - mean) / std: dx = (g - mean(g) - y * mean(g * y)) / std
         g_mean = 0.0
         gy_mean = 0.0

@@ -160,6 +160,34 @@ def _step(opt, params, pgrad, touched, touched_ids, count, scale):
 
 # ----------------------------------------------------------------------------- epochs
 @njit(cache=True)
+def _seed_output(s, samples, net, values, grads, outputs, output_start, losses, loss_code, loss_factor):
+    """Record sample s's output and loss and add dL/doutput to its neuron's gradient; return the
+    number of target elements (-1 when the loss is not finite)."""
+    out = samples.output[s]
+    vs = net.value_start[out]
+    n = net.value_start[out + 1] - vs
+    y = values[vs:vs + n]
+    for j in range(n):
+        outputs[output_start[s] + j] = y[j]
+    t = samples.targets[samples.target_start[s]:samples.target_start[s + 1]]
+    g = np.zeros(n)
+    losses[s] = loss_and_gradient(loss_code, loss_factor, y, t, g)
+    if not math.isfinite(losses[s]):
+        return -1
+    for j in range(n):
+        grads[vs + j] += g[j]
+    return t.shape[0] if t.shape[0] == n else n
+
+
+@njit(cache=True)
+def _zero(neurons, first, last, value_start, grads):
+    for i in range(first, last):
+        v = neurons[i]
+        for j in range(value_start[v], value_start[v + 1]):
+            grads[j] = 0.0
+
+
+@njit(cache=True)
 def train_epoch(order, batch_size, samples, net, params, opt, loss_code, loss_factor,
                 values, pre, grads, pgrad, ws, weight_start, weight_ids, touched, touched_ids, losses, outputs,
                 output_start, learns):
@@ -174,26 +202,16 @@ def train_epoch(order, batch_size, samples, net, params, opt, loss_code, loss_fa
     in_batch = 0
     for pos in range(order.shape[0]):
         s = order[pos]
-        out = samples.output[s]
-        if out < 0:
+        if samples.output[s] < 0:
             continue
-        forward_sample(s, samples, net, params, values, pre, ws)
-        vs = net.value_start[out]
-        n = net.value_start[out + 1] - vs
-        y = values[vs:vs + n]
-        for j in range(n):
-            outputs[output_start[s] + j] = y[j]
-        t = samples.targets[samples.target_start[s]:samples.target_start[s + 1]]
         first = samples.start[s]
         last = samples.start[s + 1]
-        for i in range(first, last):
-            v = samples.neurons[i]
-            for j in range(net.value_start[v], net.value_start[v + 1]):
-                grads[j] = 0.0
-        losses[s] = loss_and_gradient(loss_code, loss_factor, y, t, grads[vs:vs + n])
-        if not math.isfinite(losses[s]):
+        forward_neurons(samples.neurons, first, last, net, params, values, pre, ws)
+        _zero(samples.neurons, first, last, net.value_start, grads)
+        seeded = _seed_output(s, samples, net, values, grads, outputs, output_start, losses, loss_code, loss_factor)
+        if seeded < 0:
             return False
-        elements += t.shape[0] if t.shape[0] == n else n
+        elements += seeded
         count = _touch(s, weight_start, weight_ids, touched, touched_ids, count)
         backward_neurons(samples.neurons, first, last, net, params, values, pre, grads, pgrad, ws, learns)
         in_batch += 1
@@ -235,28 +253,17 @@ def train_epoch_batched(order, batch_size, samples, net, params, opt, loss_code,
         mark += 1
         union = _union(members, samples, stamp, mark, buffer)
         forward_neurons(union, 0, union.shape[0], net, params, values, pre, ws)
-        for v in union:
-            for j in range(net.value_start[v], net.value_start[v + 1]):
-                grads[j] = 0.0
+        _zero(union, 0, union.shape[0], net.value_start, grads)
         count = 0
         elements = 0
         for s in members:
-            out = samples.output[s]
-            if out < 0:
+            if samples.output[s] < 0:
                 continue
-            vs = net.value_start[out]
-            n = net.value_start[out + 1] - vs
-            y = values[vs:vs + n]
-            for j in range(n):
-                outputs[output_start[s] + j] = y[j]
-            t = samples.targets[samples.target_start[s]:samples.target_start[s + 1]]
-            g = np.zeros(n)
-            losses[s] = loss_and_gradient(loss_code, loss_factor, y, t, g)
-            if not math.isfinite(losses[s]):
+            seeded = _seed_output(s, samples, net, values, grads, outputs, output_start, losses, loss_code,
+                                  loss_factor)
+            if seeded < 0:
                 return False
-            for j in range(n):
-                grads[vs + j] += g[j]
-            elements += t.shape[0] if t.shape[0] == n else n
+            elements += seeded
             count = _touch(s, weight_start, weight_ids, touched, touched_ids, count)
         backward_neurons(union, 0, union.shape[0], net, params, values, pre, grads, pgrad, ws, learns)
         if elements > 0:

@@ -165,6 +165,23 @@ def _extreme(ws, k, largest):
 
 # ----------------------------------------------------------------------------- combinations
 @njit(cache=True)
+def _cosine_terms(ws):
+    """(x.y, x.x, y.y, paired length) of the two inputs of a cossim neuron."""
+    a0, a1 = ws.p_start[0], ws.p_start[1]
+    m = min(ws.p_start[1] - a0, ws.p_start[2] - a1)
+    dot = 0.0
+    la = 0.0
+    lb = 0.0
+    for j in range(m):
+        x = ws.p[a0 + j]
+        y = ws.p[a1 + j]
+        dot += x * y
+        la += x * x
+        lb += y * y
+    return dot, la, lb, m
+
+
+@njit(cache=True)
 def _combine(op, k, ws, out, n):
     """out[:n] = op(p_0, ..., p_k-1)."""
     if k == 1 and (op == COUNT or op == SOFTMAX or op == SPARSEMAX):
@@ -220,17 +237,7 @@ def _combine(op, k, ws, out, n):
                 rest //= size
             out[o] = acc
     elif op == COSSIM:
-        a0, a1 = ws.p_start[0], ws.p_start[1]
-        m = min(ws.p_start[1] - a0, ws.p_start[2] - a1)
-        dot = 0.0
-        la = 0.0
-        lb = 0.0
-        for j in range(m):
-            x = ws.p[a0 + j]
-            y = ws.p[a1 + j]
-            dot += x * y
-            la += x * x
-            lb += y * y
+        dot, la, lb, _ = _cosine_terms(ws)
         out[0] = dot / (np.sqrt(la) * np.sqrt(lb))
     else:  # PRODUCT: a left fold, prefixes kept in ws.q for the backward pass
         _product_fold(k, ws, out, n)
@@ -327,17 +334,8 @@ def _combine_backward(op, k, ws, out, g, n):
                 ws.gp[a + rest % size] += g[o]
                 rest //= size
     elif op == COSSIM:
+        dot, la, lb, m = _cosine_terms(ws)
         a0, a1 = ws.p_start[0], ws.p_start[1]
-        m = min(ws.p_start[1] - a0, ws.p_start[2] - a1)
-        dot = 0.0
-        la = 0.0
-        lb = 0.0
-        for j in range(m):
-            x = ws.p[a0 + j]
-            y = ws.p[a1 + j]
-            dot += x * y
-            la += x * x
-            lb += y * y
         lens = np.sqrt(la) * np.sqrt(lb)
         cos = dot / lens
         for j in range(m):
