@@ -192,7 +192,7 @@ class Model:
         graph = neuralize(program, self.template, self.settings)
         timings["neuralize_s"] = time.perf_counter() - start
         targets = targets_of(samples, graph, self.settings.exact_literals)
-        loss = self._loss(targets)
+        loss = self.loss or self._loss(targets)   # a trained model keeps its loss, even on unlabelled data
         if loss.logits and self.settings.output_logits:
             graph, changed = _logit_outputs(graph, self.template)
             self.identity_outputs = self.identity_outputs | changed

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import warnings
+
 import numpy as np
 
-from ..errors import NetworkError, TemplateError
+from ..errors import NetworkError, NeuraLogicLiteWarning, TemplateError
 from ..grounding.ground import EMBEDDING, NOT_A_FACT, UNIT, GroundProgram
 from ..language.ir import Metadata, Negation, Rule, Template, Value
 from ..language.symbols import CONSTANTS, PREDICATES
@@ -50,6 +52,7 @@ class _Functions:
 
     def __init__(self, template: Template, settings: Settings):
         self.settings = settings
+        self.warned: set[str] = set()
         self.offsets = {o.predicate: o.weight for o in template.predicate_offsets}
         self.predicates: dict[tuple[str, int | None], list] = {}
         for statement in template.predicate_metadata:
@@ -66,6 +69,16 @@ class _Functions:
         name, arity, _ = PREDICATES[predicate]
         return Metadata(tuple(self.predicates.get((name, None), [])) + tuple(self.predicates.get((name, arity), [])))
 
+    KNOWN_KEYS = frozenset({"activation", "transformation", "aggregation", "combination", "offset", "learnable",
+                            "value", "initvalue"})
+
+    def warn_unknown(self, metadata: Metadata, where: str) -> None:
+        unknown = [key for key, _ in metadata if key.lower() not in self.KNOWN_KEYS]
+        if unknown and where not in self.warned:
+            self.warned.add(where)
+            warnings.warn(f"metadata {', '.join(unknown)} of {where} means nothing to the engine and is ignored",
+                          NeuraLogicLiteWarning, stacklevel=3)
+
     @staticmethod
     def _pick(metadata: Metadata, where) -> tuple[Op | None, Op | None]:
         """(transformation, combination) from ``activation``/``transformation``/``combination``."""
@@ -81,6 +94,7 @@ class _Functions:
     def rule(self, rule: Rule) -> tuple[Op, Op, Op]:
         """(activation, combination, aggregation) of a rule's neurons."""
         where = (rule.location, str(rule))
+        self.warn_unknown(rule.metadata, f"rule '{rule}'")
         act, comb = self._pick(rule.metadata, where)
         aggregation = rule.metadata.get("aggregation")
         agg = lookup(aggregation, AGGREGATION, where) if isinstance(aggregation, str) else None
@@ -91,6 +105,7 @@ class _Functions:
     def atom(self, predicate: int) -> tuple[Op, Op]:
         """(activation, combination) of a predicate's atom neurons."""
         name, arity, _ = PREDICATES[predicate]
+        self.warn_unknown(self.predicate_metadata(predicate), f"{name}/{arity}")
         act, comb = self._pick(self.predicate_metadata(predicate), (None, f"{name}/{arity}"))
         return (act if act is not None else self.defaults["atom"],
                 comb if comb is not None else self.defaults["atom_combination"])
@@ -236,7 +251,7 @@ def _rules(program, needed, neuron_of, weights: WeightTable, functions: _Functio
             continue
         activation, combination, aggregation = functions.rule(rule)
         literals = [gr.rule.body[p].literal for p in gr.visible]
-        body_weights = [weights.of(lit.weight) for lit in literals]
+        body_weights = [_weight_id(weights, lit.weight, rule) for lit in literals]
         weighted = rule.offset is not None or \
             any(lit.weight is not None for lit in rule.body)
         table = program.tables[head_predicate]
@@ -246,7 +261,7 @@ def _rules(program, needed, neuron_of, weights: WeightTable, functions: _Functio
         aggs = blocks.add(m, Kind.AGGREGATION, Op.IDENTITY, aggregation, -1, examples,
                           _origin(index, heads, head_predicate, m))
         rule_ids = blocks.add(n, Kind.WEIGHTED_RULE if weighted else Kind.RULE, activation, combination,
-                              weights.of(rule.offset) if weighted else -1, table[gr.head[kept], 0],
+                              _weight_id(weights, rule.offset, rule) if weighted else -1, table[gr.head[kept], 0],
                               _origin(index, kept, -1, n))
         for j, literal in enumerate(literals):
             inputs = neuron_of[literal.predicate][gr.body[kept, j]]
@@ -258,16 +273,36 @@ def _rules(program, needed, neuron_of, weights: WeightTable, functions: _Functio
             blocks.connect(rule_ids, inputs, body_weights[j] if weighted else -1, j)
         blocks.connect(aggs[agg_of], rule_ids, -1, np.arange(n))
         atoms = neuron_of[head_predicate][heads]
-        head_weight = weights.of(rule.head.weight)
+        head_weight = _weight_id(weights, rule.head.weight, rule)
         blocks.connect(atoms, aggs, head_weight, rank[gr.rule.index])
         if head_weight >= 0:
             weighted_atoms.setdefault(head_predicate, []).append(heads)
     return weighted_atoms
 
 
+def _weight_id(weights: WeightTable, weight, rule: Rule) -> int:
+    """A rule's weight id.  Weights of example-local rules are not template parameters: fixed
+    values become constants; a learnable one is an error (the reference silently zeroes it)."""
+    if weight is None:
+        return -1
+    try:
+        return weights.of(weight)
+    except KeyError:
+        if weight.fixed:
+            return weights.constant(written_array(weight.value, weights.exact))
+        raise TemplateError(f"the weight {weight} of an example's own rule cannot be learned (only template "
+                            f"weights are parameters); write a fixed value such as <{weight.value}>",
+                            rule.location, str(rule)) from None
+
+
 def _weight_atoms(neurons, neuron_of, weighted_atoms, weights: WeightTable, functions: _Functions) -> None:
     """Atom neurons with some rule weight are weighted and take their predicate's offset
     (unweighted atom neurons ignore it, as in the reference)."""
+    for predicate in functions.offsets:
+        if predicate in neuron_of and predicate not in weighted_atoms:
+            name, arity, _ = PREDICATES[predicate]
+            warnings.warn(f"the offset of {name}/{arity} is ignored: none of its rules has a rule weight, so its "
+                          "atom neurons are unweighted (as in the reference engine)", NeuraLogicLiteWarning)
     for predicate, rows_list in weighted_atoms.items():
         ids = neuron_of[predicate][np.concatenate(rows_list)]
         neurons["kind"][ids] = Kind.WEIGHTED_ATOM
@@ -359,7 +394,8 @@ def _atom_text(program: GroundProgram, predicate: int, row: int) -> str:
 def _rule_text(program: GroundProgram, rule_index: int, grounding: int) -> str:
     gr = program.rules[rule_index]
     head = _atom_text(program, gr.rule.head.predicate, int(gr.head[grounding]))
-    body = [_atom_text(program, gr.rule.body[p].predicate, int(gr.body[grounding, j]))
+    body = [("~" if gr.rule.body[p].literal.negation is Negation.SOFT else "")
+            + _atom_text(program, gr.rule.body[p].predicate, int(gr.body[grounding, j]))
             for j, p in enumerate(gr.visible)]
     return f"{head} :- {', '.join(body)}."
 
