@@ -404,22 +404,23 @@ def forward_neurons(neurons, first, last, net, params, values, pre, ws):
             continue
         op = reducers[v]
         act = activations[v]
-        # an identity activation needs no pre-activation copy: sum straight into the value
-        out = values if act == IDENTITY else pre
+        # the combination goes straight into the value; a non-identity activation then keeps it
+        # as the pre-activation and replaces the value (no array variable is rebound in this
+        # loop: in numba that would cost reference counting per neuron)
         if op == SUM or op == AVG:
             weighted = kind == WEIGHTED_ATOM or kind == WEIGHTED_RULE
             for j in range(n):
-                out[vs + j] = 0.0
+                values[vs + j] = 0.0
             k = 0
             if weighted and offsets[v] >= 0:
                 w = offsets[v]
                 ps = pstart[w]
                 if prows[w] * pcols[w] == n:
                     for j in range(n):
-                        out[vs + j] += pvalues[ps + j]
+                        values[vs + j] += pvalues[ps + j]
                 else:
                     for j in range(n):
-                        out[vs + j] += pvalues[ps]
+                        values[vs + j] += pvalues[ps]
                 k += 1
             for e in range(input_start[v], input_start[v + 1]):
                 x = edge_src[e]
@@ -430,11 +431,11 @@ def forward_neurons(neurons, first, last, net, params, values, pre, ws):
                 if w < 0:
                     if xn == n:
                         for j in range(n):
-                            out[vs + j] += values[xs + j]
+                            values[vs + j] += values[xs + j]
                     else:
                         t = values[xs]
                         for j in range(n):
-                            out[vs + j] += t
+                            values[vs + j] += t
                     continue
                 ps = pstart[w]
                 wr = prows[w]
@@ -443,20 +444,20 @@ def forward_neurons(neurons, first, last, net, params, values, pre, ws):
                     t = pvalues[ps]
                     if xn == n:
                         for j in range(n):
-                            out[vs + j] += t * values[xs + j]
+                            values[vs + j] += t * values[xs + j]
                     else:
                         t *= values[xs]
                         for j in range(n):
-                            out[vs + j] += t
+                            values[vs + j] += t
                 elif xn == 1:
                     t = values[xs]
                     if wr * wc == n:
                         for j in range(n):
-                            out[vs + j] += pvalues[ps + j] * t
+                            values[vs + j] += pvalues[ps + j] * t
                     else:
                         t *= pvalues[ps]
                         for j in range(n):
-                            out[vs + j] += t
+                            values[vs + j] += t
                 else:
                     xc = cols[x]
                     if xc == 1 and wr == n:   # matrix times column vector, the usual case
@@ -465,29 +466,31 @@ def forward_neurons(neurons, first, last, net, params, values, pre, ws):
                             row = ps + i * wc
                             for q in range(wc):
                                 acc += pvalues[row + q] * values[xs + q]
-                            out[vs + i] += acc
+                            values[vs + i] += acc
                     elif wr * xc == n:
                         for i in range(wr):
                             for j in range(xc):
                                 acc = 0.0
                                 for q in range(wc):
                                     acc += pvalues[ps + i * wc + q] * values[xs + q * xc + j]
-                                out[vs + i * xc + j] += acc
+                                values[vs + i * xc + j] += acc
                     else:   # a 1x1 product (row times column) added to every element
                         acc = 0.0
                         for q in range(wc):
                             acc += pvalues[ps + q] * values[xs + q]
                         for j in range(n):
-                            out[vs + j] += acc
+                            values[vs + j] += acc
             if op == AVG and k > 1:
                 inverse = 1.0 / k
                 for j in range(n):
-                    out[vs + j] *= inverse
+                    values[vs + j] *= inverse
         else:
             count = _gather(v, net, params, values, ws)
-            _combine(op, count, ws, out[vs:vs + n], n)
+            _combine(op, count, ws, values[vs:vs + n], n)
         if act == IDENTITY:
             continue
+        for i in range(n):
+            pre[vs + i] = values[vs + i]
         if act <= LAST_ELEMENTWISE:
             for i in range(n):
                 values[vs + i] = elementwise(act, pre[vs + i])

@@ -16,10 +16,11 @@ from .neuron import Net, Params, workspace
 
 def net_of(graph: NeuralGraph) -> Net:
     """The graph arrays as the kernels take them (contiguous, kernel dtypes)."""
-    c = np.ascontiguousarray
-    return Net(c(graph.kind), c(graph.activation), c(graph.reducer), c(graph.offset, np.int64),
-               c(graph.rows, np.int64), c(graph.cols, np.int64), c(graph.value_start), c(graph.input_start),
-               c(graph.edge_src, np.int64), c(graph.edge_weight, np.int64))
+    c = np.ascontiguousarray   # 32-bit ids keep the hot arrays small: the passes are memory-bound
+    return Net(c(graph.kind, np.int8), c(graph.activation, np.int8), c(graph.reducer, np.int8),
+               c(graph.offset, np.int32), c(graph.rows, np.int32), c(graph.cols, np.int32),
+               c(graph.value_start, np.int64), c(graph.input_start, np.int64), c(graph.edge_src, np.int32),
+               c(graph.edge_weight, np.int32))
 
 
 def params_of(weights: WeightTable, values: np.ndarray) -> Params:
@@ -41,7 +42,7 @@ class Network:
         flat = [np.asarray(t, np.float64).ravel() for t in targets]
         target_start = np.concatenate([[0], np.cumsum([t.size for t in flat])]).astype(np.int64)
         self.samples = kernels.Samples(np.ascontiguousarray(graph.sample_start, np.int64),
-                                       np.ascontiguousarray(graph.sample_neurons, np.int64),
+                                       np.ascontiguousarray(graph.sample_neurons, np.int32),
                                        np.ascontiguousarray(graph.output, np.int64), target_start,
                                        np.concatenate(flat) if flat else np.zeros(0))
         self._workspace = None
