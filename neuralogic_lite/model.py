@@ -67,8 +67,9 @@ class Built:
         return [np.zeros(int(graph.rows[o] * graph.cols[o])) if o >= 0 else np.zeros(0) for o in graph.output]
 
     def ranking_groups(self) -> list | None:
-        """Knowledge-base mode (one example, many queries): each sample's (predicate, first
-        argument), the group its answer is ranked in; None otherwise."""
+        """Knowledge-base mode (one example, many queries): the group each sample's answer is
+        ranked in: its predicate and all its arguments but the last (a triple ``p(S, R, O)``
+        ranks O among the candidates for S and R); None otherwise."""
         graph, program = self.graph, self.program
         if len(program.examples) != 1 or graph.sample_count < 2:
             return None
@@ -78,8 +79,7 @@ class Built:
                 groups.append(None)
                 continue
             predicate, row = int(graph.origin[neuron, 0]), int(graph.origin[neuron, 1])
-            table = program.tables[predicate]
-            groups.append((predicate, int(table[row, 1]) if table.shape[1] > 1 else -1))
+            groups.append((predicate, *program.tables[predicate][row, 1:-1].tolist()))
         return groups
 
     def queries(self) -> list[str]:

@@ -81,6 +81,18 @@ def loss_and_gradient(code, factor, y, t, g):
     return loss
 
 
+@njit(cache=True)
+def sample_losses(outputs, output_start, targets, target_start, code, factor):
+    """The loss of every sample, from flat outputs and targets (CSR)."""
+    count = output_start.shape[0] - 1
+    losses = np.empty(count)
+    for s in range(count):
+        y = outputs[output_start[s]:output_start[s + 1]]
+        losses[s] = loss_and_gradient(code, factor, y, targets[target_start[s]:target_start[s + 1]],
+                                      np.empty(y.shape[0]))
+    return losses
+
+
 # ----------------------------------------------------------------------------- optimizer
 @njit(cache=True)
 def _append(out, size, w):

@@ -7,6 +7,7 @@ predicate and first argument, and rank each positive among the negatives of its 
 from __future__ import annotations
 
 import numpy as np
+from scipy.stats import rankdata
 
 
 def mse(outputs: list[np.ndarray], targets: list[np.ndarray]) -> float:
@@ -26,24 +27,21 @@ def accuracy(outputs, targets, threshold: float = 0.5) -> float:
 
 
 def best_threshold_accuracy(outputs, targets) -> tuple[float, float]:
-    """(accuracy, threshold): the best accuracy any threshold between outputs achieves."""
+    """(accuracy, threshold): the best accuracy any threshold between outputs achieves
+    (samples with an output above the threshold are called positive)."""
     y, t = _scalars(outputs, targets)
+    if y.size == 0:
+        return float("nan"), 0.0
     positive = t > 0.5
-    order = np.argsort(y)
+    order = np.argsort(y, kind="mergesort")
     ys, ps = y[order], positive[order]
-    # threshold below everything: all predicted positive; then move past each distinct output
-    correct = int(ps.sum())
-    best, best_threshold = correct, float(ys[0]) - 1.0 if ys.size else 0.0
-    i = 0
-    while i < ys.size:
-        j = i
-        while j < ys.size and ys[j] == ys[i]:
-            correct += -1 if ps[j] else 1
-            j += 1
-        if correct > best:
-            best, best_threshold = correct, float(ys[i])
-        i = j
-    return best / max(ys.size, 1), best_threshold
+    # a threshold at the i-th distinct output calls everything up to it negative
+    correct = ps.sum() + np.cumsum(np.where(ps, -1, 1))
+    last_of_value = np.r_[ys[1:] != ys[:-1], True]
+    candidates = np.r_[ps.sum(), correct[last_of_value]]
+    thresholds = np.r_[ys[0] - 1.0, ys[last_of_value]]
+    best = int(np.argmax(candidates))
+    return float(candidates[best]) / y.size, float(thresholds[best])
 
 
 def auc_roc(outputs, targets) -> float:
@@ -53,16 +51,7 @@ def auc_roc(outputs, targets) -> float:
     n_pos, n_neg = int(positive.sum()), int((~positive).sum())
     if n_pos == 0 or n_neg == 0:
         return float("nan")
-    order = np.argsort(y, kind="mergesort")
-    ranks = np.empty(y.size)
-    sorted_y = y[order]
-    i = 0
-    while i < y.size:   # average ranks over ties
-        j = i
-        while j + 1 < y.size and sorted_y[j + 1] == sorted_y[i]:
-            j += 1
-        ranks[order[i:j + 1]] = (i + j) / 2 + 1
-        i = j + 1
+    ranks = rankdata(y)   # average ranks over ties
     return float((ranks[positive].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
 
 

@@ -15,7 +15,7 @@ from typing import Callable
 
 import numpy as np
 
-from ..engine.kernels import ADAM, SGD, Optimizer
+from ..engine.kernels import ADAM, SGD, Optimizer, sample_losses
 from ..engine.runtime import Network
 from ..errors import NeuraLogicLiteError, NeuraLogicLiteWarning, TrainingError
 from ..settings import Settings
@@ -64,9 +64,9 @@ def evaluate(network: Network, values: np.ndarray, targets: list[np.ndarray], lo
         return Evaluation([loss.squash(o) if o.size else o for o in raw], {})
     kept = [i for i in range(len(raw)) if raw[i].size]
     shown = [loss.squash(raw[i]) for i in kept]
-    errors = [_loss_value(loss, raw[i], targets[i]) for i in kept]
+    errors = _loss_values(loss, [raw[i] for i in kept], [targets[i] for i in kept])
     report = metrics.summary(shown, [targets[i] for i in kept], loss.classification,
-                             float(np.mean(errors)) if errors else float("nan"))
+                             float(np.mean(errors)) if errors.size else float("nan"))
     outputs = [loss.squash(o) if o.size else o for o in raw]
     if groups is not None and kept:
         mrr, hits = metrics.ranking(shown, [targets[i] for i in kept], [groups[i] for i in kept])
@@ -76,10 +76,13 @@ def evaluate(network: Network, values: np.ndarray, targets: list[np.ndarray], lo
     return Evaluation(outputs, report)
 
 
-def _loss_value(loss: Loss, y: np.ndarray, t: np.ndarray) -> float:
-    from ..engine.kernels import loss_and_gradient
-    return float(loss_and_gradient(loss.code, loss.factor, np.ascontiguousarray(y, np.float64),
-                                   np.ascontiguousarray(np.ravel(t), np.float64), np.zeros(y.size)))
+def _loss_values(loss: Loss, outputs: list[np.ndarray], targets: list[np.ndarray]) -> np.ndarray:
+    """Every sample's loss in one kernel call."""
+    out_start = np.concatenate([[0], np.cumsum([o.size for o in outputs])]).astype(np.int64)
+    target_start = np.concatenate([[0], np.cumsum([np.size(t) for t in targets])]).astype(np.int64)
+    flat_out = np.concatenate(outputs).astype(np.float64) if outputs else np.zeros(0)
+    flat_targets = np.concatenate([np.ravel(t) for t in targets]).astype(np.float64) if targets else np.zeros(0)
+    return sample_losses(flat_out, out_start, flat_targets, target_start, loss.code, loss.factor)
 
 
 @dataclass
