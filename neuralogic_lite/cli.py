@@ -116,6 +116,8 @@ def settings_options(command):
         click.option("--prune", type=click.Choice(["off", "lossless", "reference"]), help="Chain pruning [lossless]."),
         click.option("--iso-decimals", type=int, help="Value lifting: digits compared [12]."),
         click.option("--iso-inits", type=int, help="Value lifting: random draws compared [1]."),
+        click.option("--batch-lift/--no-batch-lift", default=None,
+                     help="Also merge equal neurons across examples, so minibatches compute them once [off]."),
     ]
     for option in reversed(options):
         command = option(command)

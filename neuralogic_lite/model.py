@@ -56,6 +56,7 @@ class Built:
     network: Network
     targets: list[np.ndarray]
     timings: dict[str, float] = field(default_factory=dict)
+    loss: Loss | None = None                 # the loss the targets call for (decided once, when built)
 
     @property
     def template_size(self) -> int:
@@ -197,7 +198,7 @@ class Model:
             graph, changed = _logit_outputs(graph, self.template)
             self.identity_outputs = self.identity_outputs | changed
         graph, timings["lift"] = _lift(graph, self.settings)
-        built = Built(samples, program, graph, Network(graph, targets), targets, timings)
+        built = Built(samples, program, graph, Network(graph, targets), targets, timings, loss)
         return built
 
     def _loss(self, targets: list[np.ndarray]) -> Loss:
@@ -213,7 +214,7 @@ class Model:
             missing = next(i for i, t in enumerate(built.targets) if np.isnan(t).any())
             query = built.samples[int(built.graph.source[missing])].query
             raise NeuraLogicLiteError(f"query {query.literal} has no target value to learn from", query.location)
-        self.loss = self._loss(built.targets)
+        self.loss = built.loss or self._loss(built.targets)
         values = self._parameters(built)
         bad = shape_mismatch(built.output_shapes(), built.targets)
         if bad is not None:

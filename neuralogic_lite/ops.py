@@ -84,8 +84,9 @@ _name(Op.CROSSSUM, COMBINATION, "crossproduct")  # legacy name, read as crosssum
 _name(Op.COSSIM, COMBINATION)
 
 ELEMENTWISE = frozenset(range(Op.IDENTITY, Op.REVERSE + 1))
-#: combinations whose result depends on the order of the inputs
-ORDERED = frozenset({Op.CONCAT, Op.PRODUCT, Op.CROSSSUM, Op.COSSIM})
+#: combinations whose result depends on the order of the inputs (softmax and sparsemax
+#: permute their output with their inputs)
+ORDERED = frozenset({Op.CONCAT, Op.PRODUCT, Op.CROSSSUM, Op.COSSIM, Op.SOFTMAX, Op.SPARSEMAX})
 
 
 def lookup(name: str, role: str, where=None) -> Op:

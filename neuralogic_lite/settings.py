@@ -33,6 +33,7 @@ class Settings:
     prune: str = "lossless"             # "off" | "lossless" | "reference"
     iso_decimals: int = 12
     iso_inits: int = 1
+    batch_lift: bool = False            # also merge equal neurons across examples (for minibatches)
     # learning
     loss: str = "auto"                  # "auto" | "mse" | "bce" | "crossentropy"
     mse_factor: float = 1.0             # gradient of MSE: factor * (y - t); 2.0 in pyneuralogic

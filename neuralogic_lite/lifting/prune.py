@@ -18,34 +18,31 @@ from ..network.graph import Kind, NeuralGraph
 from ..ops import Op
 
 MODES = ("off", "lossless", "reference")
-#: reducers that do not pass a single input through unchanged
-_NOT_IDENTITY_ON_ONE = np.array([Op.COUNT, Op.SOFTMAX, Op.SPARSEMAX])
-_WEIGHTED = np.array([Kind.WEIGHTED_ATOM, Kind.WEIGHTED_RULE])
 
 
 def chain_mapping(graph: NeuralGraph, mode: str) -> np.ndarray:
     """The mapping neuron -> kept neuron that bypasses the prunable neurons (``mode``:
     ``lossless`` or ``reference``); see the module docstring."""
-    n = graph.neuron_count
-    mapping = np.arange(n, dtype=np.int64)
-    if mode == "off" or n == 0:
-        return mapping
     if mode not in MODES:
         raise ValueError(f"unknown pruning mode '{mode}'; choose from {', '.join(MODES)}")
+    mapping = np.arange(graph.neuron_count, dtype=np.int64)
+    if mode == "off" or graph.edge_count == 0:
+        return mapping
     fan_in = np.diff(graph.input_start)
     single = fan_in == 1
-    first_input = graph.edge_src[np.minimum(graph.input_start[:-1], max(graph.edge_count - 1, 0))].astype(np.int64)
+    edge = np.minimum(graph.input_start[:-1], max(graph.edge_count - 1, 0))   # each neuron's first edge
+    first_input = graph.edge_src[edge].astype(np.int64)
     candidate = single & (graph.activation != Op.TRANSPOSE)
     candidate[graph.output[graph.output >= 0]] = False
     kind = graph.kind
+    weighted = (kind == Kind.WEIGHTED_ATOM) | (kind == Kind.WEIGHTED_RULE)
     if mode == "reference":
-        candidate &= ~np.isin(kind, [*_WEIGHTED, Kind.FACT])
+        candidate &= ~weighted & (kind != Kind.FACT)
     else:
-        weighted = np.isin(kind, _WEIGHTED)
-        edge = np.minimum(graph.input_start[:-1], max(graph.edge_count - 1, 0))
         unit = ~weighted | ((graph.offset < 0) & (graph.edge_weight[edge] < 0))
         same_shape = (graph.rows == graph.rows[first_input]) & (graph.cols == graph.cols[first_input])
-        candidate &= (kind != Kind.FACT) & (kind != Kind.NEGATION) & unit & same_shape
-        candidate &= (graph.activation == Op.IDENTITY) & ~np.isin(graph.reducer, _NOT_IDENTITY_ON_ONE)
+        passes = (graph.reducer != Op.COUNT) & (graph.reducer != Op.SOFTMAX) & (graph.reducer != Op.SPARSEMAX)
+        candidate &= (kind != Kind.FACT) & (kind != Kind.NEGATION) & unit & same_shape & passes
+        candidate &= graph.activation == Op.IDENTITY
     mapping[candidate] = first_input[candidate]
     return mapping

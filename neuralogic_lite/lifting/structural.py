@@ -24,24 +24,26 @@ _ORDERED = np.zeros(len(Op), np.bool_)
 _ORDERED[sorted(ORDER_SENSITIVE)] = True
 
 
-def structural_classes(graph: NeuralGraph, across_examples: bool = False,
-                       extra: np.ndarray | None = None) -> np.ndarray:
+def structural_classes(graph: NeuralGraph, across_examples: bool = False, extra: np.ndarray | None = None,
+                       through: np.ndarray | None = None) -> np.ndarray:
     """The class of every neuron: the first neuron (topological order) with an equal key.
 
     ``across_examples`` leaves the example out of the key, so equal neurons of different
     samples share a class.  ``extra`` (one int per neuron) is added to every key, e.g. a value
-    class to confirm value-based merges.
+    class to confirm value-based merges.  ``through`` is a mapping not yet rewired (neuron ->
+    an earlier kept neuron, chains resolved): the classes are those of the rewired graph, a
+    neuron mapped elsewhere taking the class of its image.
     """
     n = graph.neuron_count
     if n == 0:
         return np.zeros(0, np.int64)
-    group = np.zeros(n, np.int64) if across_examples else graph.example.astype(np.int64)
-    extra = np.zeros(n, np.int64) if extra is None else np.ascontiguousarray(extra, np.int64)
+    group = np.zeros(n, np.int8) if across_examples else graph.example
+    extra = np.zeros(n, np.int8) if extra is None else extra
+    through = np.arange(n, dtype=np.int64) if through is None else through
     c = np.ascontiguousarray
-    return structural(c(graph.kind, np.int64), c(graph.activation, np.int64), c(graph.reducer, np.int64),
-                      c(graph.offset, np.int64), c(graph.rows, np.int64), c(graph.cols, np.int64), group, extra,
-                      c(graph.input_start, np.int64), c(graph.edge_src, np.int64), c(graph.edge_weight, np.int64),
-                      _WEIGHTED, _ORDERED)
+    return structural(c(graph.kind), c(graph.activation), c(graph.reducer), c(graph.offset), c(graph.rows),
+                      c(graph.cols), c(group), c(extra), c(graph.input_start), c(graph.edge_src), c(graph.edge_weight),
+                      _WEIGHTED, _ORDERED, c(through, np.int64))
 
 
 def representatives(classes: np.ndarray, graph: NeuralGraph) -> np.ndarray:

@@ -37,6 +37,7 @@ from .structural import representatives, structural_classes
 
 Evaluate = Callable[[NeuralGraph, np.ndarray, "np.ndarray | None"], np.ndarray]
 DRAWS = ("reference", "shared")
+_FACT, _WEIGHTED_ATOM, _WEIGHTED_RULE = int(Kind.FACT), int(Kind.WEIGHTED_ATOM), int(Kind.WEIGHTED_RULE)
 #: functions under which different neurons take equal values on random inputs
 _FLATTENING = {Op.RELU: "ReLU", Op.SIGNUM: "signum", Op.LUKASIEWICZ: "lukasiewicz", Op.MAX: "max",
                Op.MIN: "min"}
@@ -117,11 +118,17 @@ def _value_keys(group, rows, cols, value_start, bits):
 
 def value_classes(graph: NeuralGraph, evaluate: Evaluate, decimals: int = 12, inits: int = 1,
                   init: str = "uniform", seed: int = 0, draws: str = "reference") -> np.ndarray:
-    """The class of every neuron (the first neuron with the same example, shape and rounded
-    values over ``inits`` draws).  ``draws="reference"`` re-draws each example's network from
-    ``java.util.Random`` as the reference does (one stream for the whole build, weights in
-    ``HashSet`` order); ``"shared"`` draws one parameter vector per repetition from numpy
-    (``seed``) for the whole graph."""
+    """The class of every neuron: the first neuron with the same example, shape and rounded
+    values over ``inits`` draws.
+
+    ``draws="reference"`` draws as the reference does: each example's network from
+    ``java.util.Random`` (one stream for the whole build), its weights in ``HashSet`` order
+    (filled in the reference's depth-first topological order).  ``"shared"`` draws one
+    parameter vector per repetition from numpy (``seed``) for the whole graph.
+
+    "First" is first in our topological order.  The reference keeps the first in its own
+    depth-first order, which depends on its internal order of groundings; choosing by our
+    depth-first order instead matches it no better on the shared datasets."""
     if draws not in DRAWS:
         raise ValueError(f"unknown draws '{draws}'; choose from {', '.join(DRAWS)}")
     if graph.neuron_count == 0:
@@ -134,11 +141,24 @@ def value_classes(graph: NeuralGraph, evaluate: Evaluate, decimals: int = 12, in
             params = _shared_draw(graph, base, init, rng)
             bits[r] = round_half_up(evaluate(graph, params, None), decimals)
     else:
-        _reference_draws(graph, evaluate, base, init, seed, decimals, bits)
+        _reference_draws(graph, evaluate, base, init, seed, decimals, bits, _reference_networks(graph))
+    _set_apart_non_finite(bits)
     c = np.ascontiguousarray
     start, keys = _value_keys(c(graph.example, np.int64), c(graph.rows, np.int64), c(graph.cols, np.int64),
                               c(graph.value_start, np.int64), bits)
     return intern_rows(start, keys)
+
+
+def _set_apart_non_finite(bits: np.ndarray) -> None:
+    """Give every non-finite element a key of its own (a NaN payload unique to its position),
+    so neurons that are infinite or NaN at random weights merge with nothing.  The reference
+    fails on them (``NumberFormatException``)."""
+    exponent = np.int64(0x7FF0000000000000)
+    bad = (bits & exponent) == exponent
+    if bad.any():
+        bits[bad] = exponent + 1 + np.flatnonzero(bad.ravel())
+        warnings.warn(f"value-based lifting: {int(bad.any(axis=0).sum())} value(s) are infinite or NaN at random "
+                      "weights; their neurons are not merged", NeuraLogicLiteWarning, stacklevel=4)
 
 
 def value_mapping(graph: NeuralGraph, evaluate: Evaluate, decimals: int = 12, inits: int = 1,
@@ -147,12 +167,12 @@ def value_mapping(graph: NeuralGraph, evaluate: Evaluate, decimals: int = 12, in
     """``(mapping, refused)``: the value-based mapping neuron -> kept neuron; with ``confirm``,
     only the merges the structural key agrees with, and how many it refused."""
     classes = value_classes(graph, evaluate, decimals, inits, init, seed, draws)
-    refused = 0
-    if confirm:
-        confirmed = structural_classes(graph, extra=classes)
-        refused = int(((classes != np.arange(classes.shape[0])) & (confirmed != classes)).sum())
-        classes = confirmed
-    return representatives(classes, graph), refused
+    mapping = representatives(classes, graph)
+    if not confirm:
+        return mapping, 0
+    confirmed = representatives(structural_classes(graph, extra=classes), graph)
+    refused = int(((mapping != np.arange(mapping.shape[0])) & (confirmed != mapping)).sum())
+    return confirmed, refused
 
 
 def _base_parameters(graph: NeuralGraph) -> np.ndarray:
@@ -201,23 +221,6 @@ def _reference_stream(graph: NeuralGraph, seed: int) -> JavaRandom:
     return rng
 
 
-def _networks(graph: NeuralGraph):
-    """Each example's network (the union of its samples' networks) and its outputs, in the
-    order of the samples."""
-    seen: dict[int, tuple[list, list]] = {}
-    for s in range(graph.sample_count):
-        neurons = graph.sample_neurons[graph.sample_start[s]:graph.sample_start[s + 1]]
-        if neurons.shape[0] == 0:
-            continue
-        parts, outputs = seen.setdefault(int(graph.example[neurons[-1]]), ([], []))
-        parts.append(neurons)
-        if graph.output[s] >= 0:
-            outputs.append(int(graph.output[s]))
-    for parts, outputs in seen.values():
-        neurons = parts[0] if len(parts) == 1 else np.unique(np.concatenate(parts))
-        yield neurons.astype(np.int64), np.array(outputs, np.int64)
-
-
 @njit(cache=True)
 def _postorder(input_start, edge_src, roots):
     # the reference's topological order: depth-first from the roots, inputs in input order,
@@ -253,43 +256,81 @@ def _postorder(input_start, edge_src, roots):
     return order[:size].copy()
 
 
-def _weight_set(graph: NeuralGraph, roots: np.ndarray) -> list[int]:
-    """The weights of a network in the order the reference collects them: per weighted neuron
-    (in its depth-first topological order) its edge weights (-1 the unit weight), then its
-    offset (-2 none); a fact's value counts when it is a template weight."""
-    neurons = _postorder(graph.input_start.astype(np.int64), graph.edge_src.astype(np.int64), roots)
-    kind = graph.kind[neurons]
-    template = graph.weights.template_count
-    ids = []
-    for v in neurons[(kind == Kind.WEIGHTED_ATOM) | (kind == Kind.WEIGHTED_RULE) | (kind == Kind.FACT)]:
-        offset = int(graph.offset[v])
-        if graph.kind[v] == Kind.FACT:
-            ids.append(np.array([offset if offset < template else -2]))
-            continue
-        edges = graph.edge_weight[graph.input_start[v]:graph.input_start[v + 1]]
-        ids.append(np.where(edges < 0, -1, edges))
-        ids.append(np.array([offset if offset >= 0 else -2]))
-    if not ids:
-        return []
-    flat = np.concatenate(ids)
+def _reference_networks(graph: NeuralGraph) -> list[np.ndarray]:
+    """Each example's network in the reference's topological order (depth-first from its
+    outputs), examples in the order of their first sample."""
+    input_start, edge_src = graph.input_start.astype(np.int64), graph.edge_src.astype(np.int64)
+    reached = _postorder(input_start, edge_src, graph.output[graph.output >= 0].astype(np.int64))
+    examples, first, inverse = np.unique(graph.example[reached], return_index=True, return_inverse=True)
+    rank = np.empty(examples.shape[0], np.int64)
+    rank[np.argsort(first)] = np.arange(examples.shape[0])
+    grouped = reached[np.argsort(rank[inverse], kind="stable")]
+    bounds = np.cumsum(np.bincount(rank[inverse], minlength=examples.shape[0]))[:-1]
+    return np.split(grouped, bounds) if reached.shape[0] else []
+
+
+@njit(cache=True)
+def _weight_sequence(network, kind, offset, input_start, edge_weight, template):
+    # per weighted neuron: its edge weights (-1 the unit weight), then its offset (-2 none);
+    # a fact: its value if that is a template weight, else -2
+    size = 0
+    for v in network:
+        if kind[v] == _WEIGHTED_ATOM or kind[v] == _WEIGHTED_RULE:
+            size += input_start[v + 1] - input_start[v] + 1
+        elif kind[v] == _FACT:
+            size += 1
+    out = np.empty(size, np.int64)
+    k = 0
+    for v in network:
+        if kind[v] == _WEIGHTED_ATOM or kind[v] == _WEIGHTED_RULE:
+            for e in range(input_start[v], input_start[v + 1]):
+                out[k] = edge_weight[e] if edge_weight[e] >= 0 else -1
+                k += 1
+            out[k] = offset[v] if offset[v] >= 0 else -2
+            k += 1
+        elif kind[v] == _FACT:
+            out[k] = offset[v] if offset[v] < template else -2
+            k += 1
+    return out
+
+
+@njit(cache=True)
+def _positions(network, value_start):
+    # the value-buffer positions of the network's neurons
+    size = 0
+    for v in network:
+        size += value_start[v + 1] - value_start[v]
+    out = np.empty(size, np.int64)
+    k = 0
+    for v in network:
+        for j in range(value_start[v], value_start[v + 1]):
+            out[k] = j
+            k += 1
+    return out
+
+
+def _weight_set(graph: NeuralGraph, network: np.ndarray) -> list[int]:
+    """The weights of a network (neurons in the reference's order) in the order the reference
+    collects them into its set: per weighted neuron its edge weights, then its offset."""
+    flat = _weight_sequence(network, graph.kind, graph.offset, graph.input_start, graph.edge_weight,
+                            graph.weights.template_count)
     _, first = np.unique(flat, return_index=True)
-    return [int(flat[i]) for i in np.sort(first)]
+    return flat[np.sort(first)].tolist()
 
 
-def _reference_draws(graph, evaluate, base, init, seed, decimals, bits) -> None:
+def _reference_draws(graph, evaluate, base, init, seed, decimals, bits, networks) -> None:
     weights = graph.weights
     start = weights.start
     random = _random(graph)
     rng = _reference_stream(graph, seed)
     params = base.copy()
-    for neurons, outputs in _networks(graph):
-        drawn = [w for w in hashset_order(_weight_set(graph, outputs)) if w >= 0 and random[w]]
-        lo, hi = graph.value_start[neurons], graph.value_start[neurons + 1]
-        positions = np.concatenate([np.arange(a, b) for a, b in zip(lo, hi)]) if neurons.shape[0] else lo
+    for network in networks:
+        drawn = [w for w in hashset_order(_weight_set(graph, network)) if w >= 0 and random[w]]
+        positions = _positions(network, graph.value_start)
         for r in range(bits.shape[0]):
             for w in drawn:
                 params[start[w]:start[w + 1]] = draw(rng, init, weights.rows[w], weights.cols[w]).ravel()
-            values = evaluate(graph, params, neurons)
+            values = evaluate(graph, params, network)
             bits[r, positions] = round_half_up(values[positions], decimals)
 
 
