@@ -29,8 +29,9 @@ def _embeddings(entities: tuple[str, ...], relations: tuple[str, ...], dim: int)
 
 
 def _row(value: int, dim: int) -> str:
-    """A fixed 1 x dim row of ``value``: sums a vector's elements (times ``value``)."""
-    return "<[[" + ", ".join([str(value)] * dim) + "]]>"
+    """A fixed 1 x dim row of ``value``: sums a vector's elements (times ``value``).  Written
+    sparse, which the reference engine also reads (its parser rejects dense matrices)."""
+    return f"<[1,{dim}|" + ", ".join(f"(0,{j}: {value})" for j in range(dim)) + "]>"
 
 
 def distmult(entities: Sequence[str], relations: Sequence[str], dim: int = 10) -> str:
