@@ -29,12 +29,21 @@ MSE, SOFTENTROPY, CROSSENTROPY = 0, 1, 2
 def forward_all(net, params, values, pre, ws):
     """Evaluate every neuron once, in topological order."""
     n = net.kind.shape[0]
-    forward_neurons(np.arange(n), 0, n, net, params, values, pre, ws)
+    forward_neurons(np.arange(n), 0, n, net, params, values, pre, ws, np.ones(n, np.int8))
+
+
+@njit(cache=True)
+def forward_constants(net, params, values, pre, ws, learns):
+    """Evaluate the neurons that depend on no learnable parameter (the epochs then skip them)."""
+    constant = np.flatnonzero(learns == 0)
+    forward_neurons(constant, 0, constant.shape[0], net, params, values, pre, ws, np.ones(learns.shape[0], np.int8))
 
 
 @njit(cache=True)
 def forward_sample(s, samples, net, params, values, pre, ws):
-    forward_neurons(samples.neurons, samples.start[s], samples.start[s + 1], net, params, values, pre, ws)
+    n = net.kind.shape[0]
+    forward_neurons(samples.neurons, samples.start[s], samples.start[s + 1], net, params, values, pre, ws,
+                    np.ones(n, np.int8))
 
 
 # ----------------------------------------------------------------------------- losses
@@ -209,6 +218,7 @@ def train_epoch(order, batch_size, samples, net, params, opt, loss_code, loss_fa
     in online learning).  Gradients are averaged over the target elements of the batch, as
     the reference does.  Returns False if a value became NaN (the epoch stops there).
     """
+    forward_constants(net, params, values, pre, ws, learns)
     count = 0
     elements = 0
     in_batch = 0
@@ -218,7 +228,7 @@ def train_epoch(order, batch_size, samples, net, params, opt, loss_code, loss_fa
             continue
         first = samples.start[s]
         last = samples.start[s + 1]
-        forward_neurons(samples.neurons, first, last, net, params, values, pre, ws)
+        forward_neurons(samples.neurons, first, last, net, params, values, pre, ws, learns)
         _zero(samples.neurons, first, last, net.value_start, grads)
         seeded = _seed_output(s, samples, net, values, grads, outputs, output_start, losses, loss_code, loss_factor)
         if seeded < 0:
@@ -258,13 +268,14 @@ def train_epoch_batched(order, batch_size, samples, net, params, opt, loss_code,
     """An epoch of minibatches: each batch's networks are evaluated once as one graph (so
     neurons that batch lifting merged across samples are computed once), all outputs seeded,
     one backward pass, one step.  Same results as per-sample passes at fixed weights."""
+    forward_constants(net, params, values, pre, ws, learns)
     buffer = np.empty(net.kind.shape[0], np.int64)
     mark = 0
     for first in range(0, order.shape[0], batch_size):
         members = order[first:first + batch_size]
         mark += 1
         union = _union(members, samples, stamp, mark, buffer)
-        forward_neurons(union, 0, union.shape[0], net, params, values, pre, ws)
+        forward_neurons(union, 0, union.shape[0], net, params, values, pre, ws, learns)
         _zero(union, 0, union.shape[0], net.value_start, grads)
         count = 0
         elements = 0

@@ -379,8 +379,11 @@ def _product_fold_backward(k, ws, g, n):
 # counting in numba, which is why the common case makes none.)
 
 @njit(cache=True)
-def forward_neurons(neurons, first, last, net, params, values, pre, ws):
-    """Evaluate ``neurons[first:last]`` (topologically ordered) from their inputs' values."""
+def forward_neurons(neurons, first, last, net, params, values, pre, ws, learns):
+    """Evaluate ``neurons[first:last]`` (topologically ordered) from their inputs' values.
+
+    Neurons with ``learns[v] == 0`` depend on no learnable parameter: their values are
+    constants, computed once (pass all ones to compute everything)."""
     kinds, offsets, reducers, activations = net.kind, net.offset, net.reducer, net.activation
     value_start, input_start, edge_src, edge_weight = net.value_start, net.input_start, net.edge_src, \
         net.edge_weight
@@ -388,6 +391,8 @@ def forward_neurons(neurons, first, last, net, params, values, pre, ws):
     pvalues, pstart, prows, pcols = params.values, params.start, params.rows, params.cols
     for position in range(first, last):
         v = neurons[position]
+        if not learns[v]:
+            continue
         kind = kinds[v]
         vs = value_start[v]
         n = value_start[v + 1] - vs
