@@ -27,8 +27,13 @@ AVG, SUM, MAX, MIN, COUNT = int(Op.AVG), int(Op.SUM), int(Op.MAX), int(Op.MIN), 
 CONCAT, PRODUCT, ELPRODUCT, CROSSSUM, COSSIM = int(Op.CONCAT), int(Op.PRODUCT), int(Op.ELPRODUCT), \
     int(Op.CROSSSUM), int(Op.COSSIM)
 
-#: The graph arrays the kernels read (see NeuralGraph for dtypes and shapes).
-Net = namedtuple("Net", "kind activation reducer offset rows cols value_start input_start edge_src edge_weight")
+#: The graph arrays the kernels read (see NeuralGraph for dtypes and shapes), plus the edge
+#: plan: per edge (input's value start, input's size, weight's parameter start or -1 for the
+#: unit weight and for every input of an unweighted neuron, weight rows | cols << 16 |
+#: input cols << 32), so the hot loops read one row per edge instead of chasing ids.
+Net = namedtuple("Net", "kind activation reducer offset rows cols value_start input_start edge_src edge_weight "
+                        "edge_plan")
+PLAN_XS, PLAN_XN, PLAN_PS, PLAN_SHAPE = 0, 1, 2, 3
 #: Parameters: one flat buffer; weight i is the (rows[i], cols[i]) block at start[i].
 Params = namedtuple("Params", "values start rows cols")
 #: Scratch space: input values p and their gradients gp (with per-input start and shape),
@@ -385,9 +390,7 @@ def forward_neurons(neurons, first, last, net, params, values, pre, ws, learns):
     Neurons with ``learns[v] == 0`` depend on no learnable parameter: their values are
     constants, computed once (pass all ones to compute everything)."""
     kinds, offsets, reducers, activations = net.kind, net.offset, net.reducer, net.activation
-    value_start, input_start, edge_src, edge_weight = net.value_start, net.input_start, net.edge_src, \
-        net.edge_weight
-    rows, cols = net.rows, net.cols
+    value_start, input_start, edge_src, plan = net.value_start, net.input_start, net.edge_src, net.edge_plan
     pvalues, pstart, prows, pcols = params.values, params.start, params.rows, params.cols
     for position in range(first, last):
         v = neurons[position]
@@ -428,12 +431,11 @@ def forward_neurons(neurons, first, last, net, params, values, pre, ws, learns):
                         values[vs + j] += pvalues[ps]
                 k += 1
             for e in range(input_start[v], input_start[v + 1]):
-                x = edge_src[e]
-                xs = value_start[x]
-                xn = value_start[x + 1] - xs
-                w = edge_weight[e] if weighted else -1
+                xs = plan[e, PLAN_XS]
+                xn = plan[e, PLAN_XN]
+                ps = plan[e, PLAN_PS]
                 k += 1
-                if w < 0:
+                if ps < 0:
                     if xn == n:
                         for j in range(n):
                             values[vs + j] += values[xs + j]
@@ -442,9 +444,9 @@ def forward_neurons(neurons, first, last, net, params, values, pre, ws, learns):
                         for j in range(n):
                             values[vs + j] += t
                     continue
-                ps = pstart[w]
-                wr = prows[w]
-                wc = pcols[w]
+                shape = plan[e, PLAN_SHAPE]
+                wr = shape & 0xFFFF
+                wc = (shape >> 16) & 0xFFFF
                 if wr * wc == 1:
                     t = pvalues[ps]
                     if xn == n:
@@ -464,7 +466,7 @@ def forward_neurons(neurons, first, last, net, params, values, pre, ws, learns):
                         for j in range(n):
                             values[vs + j] += t
                 else:
-                    xc = cols[x]
+                    xc = shape >> 32
                     if xc == 1 and wr == n:   # matrix times column vector, the usual case
                         for i in range(wr):
                             acc = 0.0
@@ -534,9 +536,7 @@ def backward_neurons(neurons, first, last, net, params, values, pre, grads, pgra
 
     Neurons with ``learns[v] == 0`` are skipped, and receive no gradient."""
     kinds, offsets, reducers, activations = net.kind, net.offset, net.reducer, net.activation
-    value_start, input_start, edge_src, edge_weight = net.value_start, net.input_start, net.edge_src, \
-        net.edge_weight
-    cols = net.cols
+    value_start, input_start, edge_src, plan = net.value_start, net.input_start, net.edge_src, net.edge_plan
     pvalues, pstart, prows, pcols = params.values, params.start, params.rows, params.cols
     g = ws.gpre
     for position in range(last - 1, first - 1, -1):
@@ -588,10 +588,10 @@ def backward_neurons(neurons, first, last, net, params, values, pre, grads, pgra
                     pgrad[ps] += g[j]
         for e in range(input_start[v], input_start[v + 1]):
             x = edge_src[e]
-            xs = value_start[x]
-            xn = value_start[x + 1] - xs
-            w = edge_weight[e] if weighted else -1
-            if w < 0:
+            xs = plan[e, PLAN_XS]
+            xn = plan[e, PLAN_XN]
+            ps = plan[e, PLAN_PS]
+            if ps < 0:
                 if not learns[x]:
                     continue
                 if xn == n:
@@ -603,9 +603,9 @@ def backward_neurons(neurons, first, last, net, params, values, pre, grads, pgra
                         acc += g[j]
                     grads[xs] += acc
                 continue
-            ps = pstart[w]
-            wr = prows[w]
-            wc = pcols[w]
+            shape = plan[e, PLAN_SHAPE]
+            wr = shape & 0xFFFF
+            wc = (shape >> 16) & 0xFFFF
             if wr * wc == 1:
                 t = pvalues[ps]
                 if xn == n:
@@ -635,7 +635,7 @@ def backward_neurons(neurons, first, last, net, params, values, pre, grads, pgra
                     pgrad[ps] += total * t
                     grads[xs] += total * pvalues[ps]
             else:
-                xc = cols[x]
+                xc = shape >> 32
                 if xc == 1 and wr == n:   # matrix times column vector, the usual case
                     for i in range(wr):
                         gi = g[i]
@@ -704,6 +704,21 @@ def _backward_general(v, net, params, values, pre, grads, pgrad, ws):
             product_backward(params.values[s:s + wr * wc], wr, wc, values[xs:xs + xr * xc], xr, xc,
                              ws.gp[a:a + size], pgrad[s:s + wr * wc], grads[xs:xs + xr * xc])
         i += 1
+
+
+# ----------------------------------------------------------------------------- the edge plan
+def edge_plan(kind, value_start, cols, input_start, edge_src, edge_weight, wstart, wrows, wcols) -> np.ndarray:
+    """The (E, 4) int64 plan of ``Net.edge_plan`` (numpy; built once per graph)."""
+    targets = np.repeat(np.arange(kind.shape[0]), np.diff(input_start))
+    weighted = np.isin(kind[targets], (WEIGHTED_ATOM, WEIGHTED_RULE))
+    w = np.where(weighted, edge_weight, -1).astype(np.int64)
+    safe = np.maximum(w, 0)
+    plan = np.empty((edge_src.shape[0], 4), np.int64)
+    plan[:, PLAN_XS] = value_start[edge_src]
+    plan[:, PLAN_XN] = value_start[edge_src + 1] - value_start[edge_src]
+    plan[:, PLAN_PS] = np.where(w >= 0, wstart[safe], -1)
+    plan[:, PLAN_SHAPE] = np.where(w >= 0, wrows[safe] | (wcols[safe] << 16), 0) | (cols[edge_src].astype(np.int64) << 32)
+    return plan
 
 
 # ----------------------------------------------------------------------------- workspace

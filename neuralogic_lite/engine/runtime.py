@@ -11,16 +11,20 @@ import numpy as np
 from ..network.graph import NeuralGraph
 from ..network.weights import WeightTable
 from . import kernels
-from .neuron import Net, Params, workspace
+from .neuron import Net, Params, edge_plan, workspace
 
 
 def net_of(graph: NeuralGraph) -> Net:
-    """The graph arrays as the kernels take them (contiguous, kernel dtypes)."""
+    """The graph arrays as the kernels take them (contiguous, kernel dtypes, with the edge plan)."""
     c = np.ascontiguousarray   # 32-bit ids keep the hot arrays small: the passes are memory-bound
+    weights = graph.weights
+    plan = edge_plan(graph.kind, graph.value_start, graph.cols, graph.input_start, graph.edge_src.astype(np.int64),
+                     graph.edge_weight, weights.start, np.asarray(weights.rows, np.int64),
+                     np.asarray(weights.cols, np.int64))
     return Net(c(graph.kind, np.int8), c(graph.activation, np.int8), c(graph.reducer, np.int8),
                c(graph.offset, np.int32), c(graph.rows, np.int32), c(graph.cols, np.int32),
                c(graph.value_start, np.int64), c(graph.input_start, np.int64), c(graph.edge_src, np.int32),
-               c(graph.edge_weight, np.int32))
+               c(graph.edge_weight, np.int32), plan)
 
 
 def params_of(weights: WeightTable, values: np.ndarray) -> Params:
