@@ -30,10 +30,15 @@ def _clean_errors(command):
                 click.echo(f"error: {error}", err=True)
                 sys.exit(1)
             finally:
-                for w in caught:
-                    if issubclass(w.category, NeuraLogicLiteWarning):
-                        click.echo(f"warning: {w.message}", err=True)
+                _print_warnings(caught)
     return wrapper
+
+
+def _print_warnings(caught) -> None:
+    for w in caught:
+        if issubclass(w.category, NeuraLogicLiteWarning):
+            where = "" if str(w.filename).endswith(".py") else f"{w.filename}:{w.lineno}: "
+            click.echo(f"warning: {where}{w.message}", err=True)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -61,9 +66,10 @@ def check(files: tuple[Path, ...], role: str | None) -> None:
     failed = 0
     for path, file_role in _expand(files, role):
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", NeuraLogicLiteWarning)
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", NeuraLogicLiteWarning)
                 click.echo(f"{path}: ok, {_summary(path, file_role)}")
+            _print_warnings(caught)
         except NeuraLogicLiteError as error:
             click.echo(f"error: {error}", err=True)
             failed += 1

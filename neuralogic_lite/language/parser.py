@@ -109,6 +109,7 @@ class _ToIR(Transformer):
     def __init__(self):
         super().__init__()
         self.file: str | None = None
+        self.last_line = 0
 
     def _location(self, line: int, column: int) -> Location:
         return Location(self.file, line, column)
@@ -149,9 +150,10 @@ class _ToIR(Transformer):
 
     @v_args(inline=True)
     def stray_weight(self, weight):
-        warnings.warn(f"{self.file or '<text>'}: a weight '{weight}' follows the last body literal without a comma; "
-                      f"it is ignored, as the reference engine ignores it (write ', {weight}' for an offset)",
-                      NeuraLogicLiteWarning, stacklevel=2)
+        # reported at the template's own line (the last number read is this weight's)
+        warnings.warn_explicit(f"a weight '{weight}' follows the last body literal without a comma; it is ignored, "
+                               f"as the reference engine ignores it (write ', {weight}' for an offset)",
+                               NeuraLogicLiteWarning, self.file or "<text>", self.last_line)
         return None
 
     def pred_offset(self, children):
@@ -261,6 +263,7 @@ class _ToIR(Transformer):
     @v_args(inline=True)
     def number(self, token):
         text = token.value
+        self.last_line = token.line
         return _Number(text, *parse_number(text), token.line, token.column)
 
     def vector(self, numbers):
