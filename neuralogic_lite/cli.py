@@ -29,6 +29,9 @@ def _clean_errors(command):
             except NeuraLogicLiteError as error:
                 click.echo(f"error: {error}", err=True)
                 sys.exit(1)
+            except KeyboardInterrupt:
+                click.echo("interrupted", err=True)
+                sys.exit(130)
             finally:
                 _print_warnings(caught)
     return wrapper

@@ -179,3 +179,45 @@ def test_help_of_every_command_has_an_example():
     for command in main.commands:
         result = run(command, "--help")
         assert result.exit_code == 0 and "Example" in result.output, command
+
+
+def test_every_subcommand_runs_as_a_real_process(files, tmp_path):
+    out = tmp_path / "run"
+    calls = [
+        ["check", files["template"], files["examples"]],
+        ["ground", files["template"], files["examples"], "--json"],
+        ["eval", files["template"], files["examples"], "--json"],
+        ["train", files["template"], files["examples"], "--epochs", "3", "--out", out, "--quiet"],
+        ["predict", out / "model.txt", files["examples"], "--csv"],
+        ["draw", files["template"], files["examples"], "--sample", "1"],
+        ["zoo", "graphlets"],
+        ["datasets", "xor", "--out", tmp_path / "xor"],
+    ]
+    for arguments in calls:
+        proc = subprocess.run([sys.executable, "-m", "neuralogic_lite.cli", *map(str, arguments)],
+                              capture_output=True, text=True, cwd=ROOT)
+        assert proc.returncode == 0, (arguments, proc.stderr)
+        assert proc.stdout and "Traceback" not in proc.stderr, arguments
+    assert "digraph" in subprocess.run([sys.executable, "-m", "neuralogic_lite.cli", "draw", str(files["template"]),
+                                        str(files["examples"])], capture_output=True, text=True).stdout
+
+
+def test_ctrl_c_keeps_the_best_model_and_writes_the_results(files, tmp_path):
+    """SIGINT in the middle of training: a clean exit (130), the results so far on disk."""
+    import signal
+    import time
+    out = tmp_path / "run"
+    warm = [sys.executable, "-m", "neuralogic_lite.cli", "train", str(files["template"]), str(files["examples"]),
+            "--epochs", "1", "--quiet"]
+    assert subprocess.run(warm, capture_output=True).returncode == 0   # compiled kernels in numba's cache
+    proc = subprocess.Popen([sys.executable, "-m", "neuralogic_lite.cli", "train", str(files["template"]),
+                             str(files["examples"]), "--epochs", "100000000", "--out", str(out), "--quiet"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(8)   # past the imports and the first epochs
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 130, stderr
+    assert "interrupted" in stderr and "Traceback" not in stderr
+    results = json.loads((out / "results.json").read_text())
+    assert results["stopped"] == "interrupted" and results["history"]
+    assert (out / "model.txt").is_file() and "train" in stdout
