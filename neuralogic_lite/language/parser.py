@@ -7,6 +7,7 @@ rule, a labelled example or an id-linked query depends on the file's role, which
 """
 from __future__ import annotations
 
+import gc
 import re
 import warnings
 from dataclasses import dataclass, field
@@ -426,12 +427,17 @@ def parse_statements(text: str, file: str | None = None) -> list:
     """Parse one file's text into statements (IR nodes, ``Clause``, ``Conjunction``, ``Import``)."""
     parser, transformer = _parser()
     transformer.file = file
+    collecting = gc.isenabled()
+    gc.disable()   # parsing allocates millions of small objects and no cycles: skip the collector's scans
     try:
         return parser.parse(blank_block_comments(text))
     except UnexpectedInput as error:
         raise _convert(error, text, file, parser) from None
     except NeuraLogicLiteError as error:  # a transformer callback refused the input
         raise _with_line(error, text, file) from None
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def _with_line(error: NeuraLogicLiteError, text: str, file: str | None) -> NeuraLogicLiteError:
