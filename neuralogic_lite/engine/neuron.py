@@ -27,6 +27,12 @@ AVG, SUM, MAX, MIN, COUNT = int(Op.AVG), int(Op.SUM), int(Op.MAX), int(Op.MIN), 
 CONCAT, PRODUCT, ELPRODUCT, CROSSSUM, COSSIM = int(Op.CONCAT), int(Op.PRODUCT), int(Op.ELPRODUCT), \
     int(Op.CROSSSUM), int(Op.COSSIM)
 
+#: Floating-point freedoms of the hot loops: reassociating sums lets the dot products use SIMD,
+#: contracting multiply-adds saves a rounding.  NaN and infinity keep their meaning (training
+#: stops on a NaN loss).  Results move in the last bits only.
+FAST = {"reassoc", "contract"}
+U = np.uint64
+
 #: The graph arrays the kernels read (see NeuralGraph for dtypes and shapes), plus the edge
 #: plan: per edge (input's value start, input's size, weight's parameter start or -1 for the
 #: unit weight and for every input of an unweighted neuron, weight rows | cols << 16 |
@@ -383,7 +389,7 @@ def _product_fold_backward(k, ws, g, n):
 # everything else calls the general routines above.  (Calls that pass arrays cost reference
 # counting in numba, which is why the common case makes none.)
 
-@njit(cache=True)
+@njit(cache=True, fastmath=FAST)
 def forward_neurons(neurons, first, last, net, params, values, pre, ws, learns):
     """Evaluate ``neurons[first:last]`` (topologically ordered) from their inputs' values.
 
@@ -468,12 +474,16 @@ def forward_neurons(neurons, first, last, net, params, values, pre, ws, learns):
                 else:
                     xc = shape >> 32
                     if xc == 1 and wr == n:   # matrix times column vector, the usual case
-                        for i in range(wr):
+                        # unsigned indices spare numba's negative-index checks, so the dot
+                        # products vectorize
+                        row = U(ps)
+                        columns = U(wc)
+                        for i in range(U(wr)):
                             acc = 0.0
-                            row = ps + i * wc
-                            for q in range(wc):
-                                acc += pvalues[row + q] * values[xs + q]
-                            values[vs + i] += acc
+                            for q in range(columns):
+                                acc += pvalues[row + q] * values[U(xs) + q]
+                            values[U(vs) + i] += acc
+                            row += columns
                     elif wr * xc == n:
                         for i in range(wr):
                             for j in range(xc):
@@ -530,7 +540,7 @@ def learning_neurons(net, learnable):
     return learns
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=FAST)
 def backward_neurons(neurons, first, last, net, params, values, pre, grads, pgrad, ws, learns):
     """Push the gradients of ``neurons[first:last]``, last to first, to inputs and weights.
 
@@ -637,12 +647,14 @@ def backward_neurons(neurons, first, last, net, params, values, pre, grads, pgra
             else:
                 xc = shape >> 32
                 if xc == 1 and wr == n:   # matrix times column vector, the usual case
-                    for i in range(wr):
+                    row = U(ps)
+                    columns = U(wc)
+                    for i in range(U(wr)):
                         gi = g[i]
-                        row = ps + i * wc
-                        for q in range(wc):
-                            pgrad[row + q] += gi * values[xs + q]
-                            grads[xs + q] += pvalues[row + q] * gi
+                        for q in range(columns):
+                            pgrad[row + q] += gi * values[U(xs) + q]
+                            grads[U(xs) + q] += pvalues[row + q] * gi
+                        row += columns
                 elif wr * xc == n:
                     for i in range(wr):
                         for q in range(wc):
