@@ -17,6 +17,7 @@ import numpy as np
 from numba import njit
 
 from ..network.graph import Kind
+from ..network.shapes import product_shape
 from ..ops import Op
 from .functions import IDENTITY, LAST_ELEMENTWISE, SOFTMAX, SPARSEMAX, TRANSPOSE, elementwise, \
     elementwise_derivative, softmax, softmax_backward, sparsemax, sparsemax_backward, transform, transform_backward
@@ -48,15 +49,6 @@ Workspace = namedtuple("Workspace", "p gp p_start p_rows p_cols q gq q_start q_r
 
 
 # ----------------------------------------------------------------------------- products
-@njit(cache=True)
-def product_shape(ar, ac, br, bc):
-    if ar * ac == 1:
-        return br, bc
-    if br * bc == 1:
-        return ar, ac
-    return ar, bc
-
-
 @njit(cache=True)
 def product(a, ar, ac, b, br, bc, out):
     """out = a * b: scaling if either is 1x1, else the matrix product."""

@@ -30,7 +30,8 @@ def _rows_equal(a, i, b, j):
 
 
 @njit(cache=True)
-def _capacity(n):
+def capacity(n):
+    """A power-of-two table size at least twice ``n`` (open addressing stays short)."""
     size = 16
     while size < 2 * n:
         size *= 2
@@ -41,7 +42,7 @@ def _capacity(n):
 def _group(table):
     """Group ids (in order of first appearance) and each group's first row."""
     n = table.shape[0]
-    size = _capacity(n)
+    size = capacity(n)
     mask = np.uint64(size - 1)
     slots = np.full(size, _EMPTY, np.int64)  # slot -> group id
     group = np.empty(n, np.int64)
@@ -89,7 +90,7 @@ def _join(left, right):
     for i in range(right.shape[0]):
         members[fill[rgroup[i]]] = i
         fill[rgroup[i]] += 1
-    size = _capacity(groups)
+    size = capacity(groups)
     mask = np.uint64(size - 1)
     slots = np.full(size, _EMPTY, np.int64)
     for g in range(groups):
@@ -138,7 +139,7 @@ def join_rows(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarr
 
 @njit(cache=True)
 def _lookup(keys, table):
-    size = _capacity(table.shape[0])
+    size = capacity(table.shape[0])
     mask = np.uint64(size - 1)
     slots = np.full(size, _EMPTY, np.int64)
     for j in range(table.shape[0]):

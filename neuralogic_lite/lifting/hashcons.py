@@ -11,17 +11,11 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from ..grounding.joins import capacity as _capacity
+
 _EMPTY = -1
 _SEED, _PRIME, _SHIFT = np.uint64(1469598103934665603), np.uint64(1099511628211), np.uint64(29)
 _MIX = np.uint64(0xBF58476D1CE4E5B9)
-
-
-@njit(cache=True)
-def _capacity(n):
-    size = 16
-    while size < 2 * n:
-        size *= 2
-    return size
 
 
 @njit(cache=True, inline="always")
