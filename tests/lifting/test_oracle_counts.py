@@ -15,7 +15,10 @@ the rule neurons inside an aggregation neuron, which its subsumption engine deci
   order differ in the last bits and round apart in one engine and not in the other.  The
   order of summation inside aggregation neurons, and which weight gets which random draw
   (the reference fills its weight set in its depth-first order), follow the grounding order.
-  At 8 decimals the noise is gone and these samples match.
+  Which samples sit on a rounding boundary also depends on the machine: the last bits of
+  ``exp`` (the JVM's intrinsics, LLVM's libm) and of vectorized sums differ between CPUs.  So
+  at 12 decimals the test bounds the noise (a few samples, a neuron or two each) instead of
+  listing it.  At 8 decimals the noise is gone and only the etalon differences remain, exactly.
 
 ``template_cycle`` is not comparable: the back edges of its cyclic networks are cut in
 depth-first order, so the values (not the counts) of the cut networks depend on the same
@@ -46,38 +49,25 @@ NOISE_FREE = {"mutagenesis_template_gnn", "mutagenesis_template_gnnW10", "mutage
               "mutagenesis_template_graphlets", "mutagenesis_template_rings_gnn", "mutagenesis_template_gnn_splits_train",
               "mutagenesis_template_gnn_splits_test", "debug_self_loops"}
 
-_ETALON_GNN = {20: (183, 181), 84: (183, 181)}
-_ETALON_GNN2 = {37: (89, 90), 84: (99, 97), 162: (59, 58)}
-#: (case, mode) -> {our sample: (our count, reference count)}: every sample that differs
-KNOWN = {
-    ("debug_self_loops", "iso"): {0: (31, 33)},                  # etalon
-    ("debug_self_loops", "iso8"): {0: (31, 33)},
-    ("mutagenesis_template_gnn", "iso"): {**_ETALON_GNN, 39: (69, 70), 109: (126, 125)},   # + noise
-    ("mutagenesis_template_gnn", "both"): {**_ETALON_GNN, 39: (69, 70), 109: (126, 125)},
-    ("mutagenesis_template_gnn", "iso8"): _ETALON_GNN,
-    ("mutagenesis_template_gnnW10", "iso8"): {20: (276, 274), 84: (276, 274)},
-    ("mutagenesis_template_gnn2", "iso"): {**_ETALON_GNN2, 126: (66, 67), 178: (72, 71)},
-    ("mutagenesis_template_gnn2", "both"): {**_ETALON_GNN2, 126: (66, 67), 178: (72, 71)},
-    ("mutagenesis_template_gnn2", "iso8"): _ETALON_GNN2,
-    ("mutagenesis_template_graphlets", "iso"): {3: (35, 34), 140: (34, 35)},
-    ("mutagenesis_template_graphlets", "both"): {3: (35, 34), 140: (34, 35)},
-    ("mutagenesis_template_rings_gnn", "iso"): {112: (215, 216)},
-    ("mutagenesis_template_rings_gnn", "both"): {112: (215, 216)},
-    ("mutagenesis_template_gnn_splits_train", "iso"): {12: (83, 82), 22: (183, 181), 65: (64, 63), 66: (119, 120)},
-    ("mutagenesis_template_gnn_splits_train", "both"): {12: (83, 82), 22: (183, 181), 65: (64, 63), 66: (119, 120)},
-    ("mutagenesis_template_gnn_splits_train", "iso8"): {22: (183, 181)},
-    ("mutagenesis_template_gnn_splits_test", "iso"): {20: (183, 181), 39: (69, 70)},
-    ("mutagenesis_template_gnn_splits_test", "both"): {20: (183, 181), 39: (69, 70)},
-    ("mutagenesis_template_gnn_splits_test", "iso8"): {20: (183, 181)},
+#: (case) -> {our sample: (our count, reference count)}: the etalon differences, which stay at
+#: any number of decimals and on any machine
+ETALON = {
+    "debug_self_loops": {0: (31, 33)},      # not with pruning, which removes the chain they differ in
+    "mutagenesis_template_gnn": {20: (183, 181), 84: (183, 181)},
+    "mutagenesis_template_gnn2": {37: (89, 90), 84: (99, 97), 162: (59, 58)},
+    "mutagenesis_template_gnnW10": {20: (276, 274), 84: (276, 274)},
+    "mutagenesis_template_gnn_splits_train": {22: (183, 181)},
+    "mutagenesis_template_gnn_splits_test": {20: (183, 181)},
 }
-#: (case, mode) -> (our total, reference total, samples that differ): too many to list
+#: at 12 decimals, besides the etalon differences: samples a rounding boundary splits apart
+NOISE_SAMPLES, NOISE_NEURONS = 0.05, 2          # at most 5% of the samples, 2 neurons each
+#: case -> our total and the reference's at 12 decimals, when the samples cannot be compared
 NOISY = {
-    # 10x10 weights through three layers: values in the hundreds, so 12 decimals is float noise
-    ("mutagenesis_template_gnnW10", "iso"): (35766, 35791, 104),
-    ("mutagenesis_template_gnnW10", "both"): (35766, 35791, 104),
+    # 10x10 weights through three layers: values in the hundreds, so 12 decimals is float
+    # noise in most samples; the totals agree to 0.1% (35,766 against 35,791 here)
+    "mutagenesis_template_gnnW10": 0.005,
     # not comparable: other back edges cut (see the module docstring)
-    ("mutagenesis_template_cycle", "iso"): (73002, 77718, 188),
-    ("mutagenesis_template_cycle", "both"): (73002, 77718, 188),
+    "mutagenesis_template_cycle": (73002, 77718),
 }
 
 
@@ -137,10 +127,25 @@ def test_counts(reference, shared, entry, mode):
     pairs = match_samples(built.queries(), expected["queries"])
     assert len(pairs) == len(ours) == len(expected["neurons"])
     differ = {i: (int(ours[i]), expected["neurons"][j]) for i, j in pairs if ours[i] != expected["neurons"][j]}
-    if (entry.name, mode) in NOISY:
-        assert (int(ours.sum()), sum(expected["neurons"]), len(differ)) == NOISY[entry.name, mode]
-    else:
-        assert differ == KNOWN.get((entry.name, mode), {})
+    if mode == "prune":
+        assert not differ
+        return
+    etalon = ETALON.get(entry.name, {}) if (entry.name, mode) != ("debug_self_loops", "both") else {}
+    if mode == "iso8":
+        assert differ == etalon
+        return
+    totals = int(ours.sum()), sum(expected["neurons"])
+    if entry.name in NOISY:
+        bound = NOISY[entry.name]
+        if isinstance(bound, tuple):
+            assert totals == bound
+        else:
+            assert abs(totals[0] - totals[1]) <= bound * totals[1], totals
+        return
+    assert etalon.items() <= differ.items()
+    noise = {i: counts for i, counts in differ.items() if i not in etalon}
+    assert len(noise) <= NOISE_SAMPLES * len(ours), noise
+    assert all(abs(a - b) <= NOISE_NEURONS for a, b in noise.values()), noise
 
 
 @pytest.mark.parametrize("name", PROBES)
