@@ -201,14 +201,6 @@ def _seed_output(s, samples, net, values, grads, outputs, output_start, losses, 
 
 
 @njit(cache=True)
-def _zero(neurons, first, last, value_start, grads):
-    for i in range(first, last):
-        v = neurons[i]
-        for j in range(value_start[v], value_start[v + 1]):
-            grads[j] = 0.0
-
-
-@njit(cache=True)
 def train_epoch(order, batch_size, samples, net, params, opt, loss_code, loss_factor,
                 values, pre, grads, pgrad, ws, weight_start, weight_ids, touched, touched_ids, losses, outputs,
                 output_start, learns):
@@ -216,9 +208,10 @@ def train_epoch(order, batch_size, samples, net, params, opt, loss_code, loss_fa
 
     Outputs and losses are recorded as seen during training (before the sample's own update
     in online learning).  Gradients are averaged over the target elements of the batch, as
-    the reference does.  Returns False if a value became NaN (the epoch stops there).
+    the reference does.  Returns False if a value became NaN (the epoch stops there).  The
+    values of the constant neurons (``learns == 0``) must be in place (``forward_constants``).
     """
-    forward_constants(net, params, values, pre, ws, learns)
+    grads[:] = 0.0
     count = 0
     elements = 0
     in_batch = 0
@@ -229,13 +222,12 @@ def train_epoch(order, batch_size, samples, net, params, opt, loss_code, loss_fa
         first = samples.start[s]
         last = samples.start[s + 1]
         forward_neurons(samples.neurons, first, last, net, params, values, pre, ws, learns)
-        _zero(samples.neurons, first, last, net.value_start, grads)
         seeded = _seed_output(s, samples, net, values, grads, outputs, output_start, losses, loss_code, loss_factor)
         if seeded < 0:
             return False
         elements += seeded
         count = _touch(s, weight_start, weight_ids, touched, touched_ids, count)
-        backward_neurons(samples.neurons, first, last, net, params, values, pre, grads, pgrad, ws, learns)
+        backward_neurons(samples.neurons, first, last, net, params, values, pre, grads, pgrad, ws, learns, True)
         in_batch += 1
         if in_batch == batch_size:
             _step(opt, params, pgrad, touched, touched_ids, count, 1.0 / elements)
@@ -268,7 +260,7 @@ def train_epoch_batched(order, batch_size, samples, net, params, opt, loss_code,
     """An epoch of minibatches: each batch's networks are evaluated once as one graph (so
     neurons that batch lifting merged across samples are computed once), all outputs seeded,
     one backward pass, one step.  Same results as per-sample passes at fixed weights."""
-    forward_constants(net, params, values, pre, ws, learns)
+    grads[:] = 0.0
     buffer = np.empty(net.kind.shape[0], np.int64)
     mark = 0
     for first in range(0, order.shape[0], batch_size):
@@ -276,7 +268,6 @@ def train_epoch_batched(order, batch_size, samples, net, params, opt, loss_code,
         mark += 1
         union = _union(members, samples, stamp, mark, buffer)
         forward_neurons(union, 0, union.shape[0], net, params, values, pre, ws, learns)
-        _zero(union, 0, union.shape[0], net.value_start, grads)
         count = 0
         elements = 0
         for s in members:
@@ -288,7 +279,7 @@ def train_epoch_batched(order, batch_size, samples, net, params, opt, loss_code,
                 return False
             elements += seeded
             count = _touch(s, weight_start, weight_ids, touched, touched_ids, count)
-        backward_neurons(union, 0, union.shape[0], net, params, values, pre, grads, pgrad, ws, learns)
+        backward_neurons(union, 0, union.shape[0], net, params, values, pre, grads, pgrad, ws, learns, True)
         if elements > 0:
             _step(opt, params, pgrad, touched, touched_ids, count, 1.0 / elements)
     return True
@@ -333,4 +324,4 @@ def gradients(samples, which, net, params, loss_code, loss_factor, values, pre, 
         for j in range(n):
             grads[vs + j] += g[j]
     n = net.kind.shape[0]
-    backward_neurons(np.arange(n), 0, n, net, params, values, pre, grads, pgrad, ws, np.ones(n, np.int8))
+    backward_neurons(np.arange(n), 0, n, net, params, values, pre, grads, pgrad, ws, np.ones(n, np.int8), False)

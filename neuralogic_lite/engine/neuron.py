@@ -533,10 +533,12 @@ def learning_neurons(net, learnable):
 
 
 @njit(cache=True, fastmath=FAST)
-def backward_neurons(neurons, first, last, net, params, values, pre, grads, pgrad, ws, learns):
+def backward_neurons(neurons, first, last, net, params, values, pre, grads, pgrad, ws, learns, consume):
     """Push the gradients of ``neurons[first:last]``, last to first, to inputs and weights.
 
-    Neurons with ``learns[v] == 0`` are skipped, and receive no gradient."""
+    Neurons with ``learns[v] == 0`` are skipped, and receive no gradient.  With ``consume``,
+    each neuron's gradient is reset to zero once pushed, so training leaves the gradient
+    buffer clean for the next sample without a separate sweep."""
     kinds, offsets, reducers, activations = net.kind, net.offset, net.reducer, net.activation
     value_start, input_start, edge_src, plan = net.value_start, net.input_start, net.edge_src, net.edge_plan
     pvalues, pstart, prows, pcols = params.values, params.start, params.rows, params.cols
@@ -552,22 +554,28 @@ def backward_neurons(neurons, first, last, net, params, values, pre, grads, pgra
             s = pstart[offsets[v]]
             for i in range(n):
                 pgrad[s + i] += grads[vs + i]
-            continue
-        if kind == NEGATION:
-            xs = value_start[edge_src[input_start[v]]]
-            for i in range(n):
-                grads[xs + i] -= grads[vs + i]
-            continue
-        act = activations[v]
-        if act == IDENTITY:
-            for i in range(n):
-                g[i] = grads[vs + i]
-        elif act <= LAST_ELEMENTWISE:
-            for i in range(n):
-                g[i] = grads[vs + i] * elementwise_derivative(act, pre[vs + i], values[vs + i])
+        elif kind == NEGATION:
+            x = edge_src[input_start[v]]
+            if learns[x]:
+                xs = value_start[x]
+                for i in range(n):
+                    grads[xs + i] -= grads[vs + i]
         else:
-            r, c = _pre_shape(v, net)
-            transform_backward(act, pre[vs:vs + n], values[vs:vs + n], grads[vs:vs + n], g, r, c)
+            act = activations[v]
+            if act == IDENTITY:
+                for i in range(n):
+                    g[i] = grads[vs + i]
+            elif act <= LAST_ELEMENTWISE:
+                for i in range(n):
+                    g[i] = grads[vs + i] * elementwise_derivative(act, pre[vs + i], values[vs + i])
+            else:
+                r, c = _pre_shape(v, net)
+                transform_backward(act, pre[vs:vs + n], values[vs:vs + n], grads[vs:vs + n], g, r, c)
+        if consume:
+            for i in range(n):
+                grads[vs + i] = 0.0
+        if kind == FACT or kind == NEGATION:
+            continue
         op = reducers[v]
         if op != SUM and op != AVG:
             _backward_general(v, net, params, values, pre, grads, pgrad, ws)
@@ -593,8 +601,9 @@ def backward_neurons(neurons, first, last, net, params, values, pre, grads, pgra
             xs = plan[e, PLAN_XS]
             xn = plan[e, PLAN_XN]
             ps = plan[e, PLAN_PS]
+            learner = learns[x] != 0
             if ps < 0:
-                if not learns[x]:
+                if not learner:
                     continue
                 if xn == n:
                     for j in range(n):
@@ -614,14 +623,17 @@ def backward_neurons(neurons, first, last, net, params, values, pre, grads, pgra
                     acc = 0.0
                     for j in range(n):
                         acc += g[j] * values[xs + j]
-                        grads[xs + j] += t * g[j]
                     pgrad[ps] += acc
+                    if learner:
+                        for j in range(n):
+                            grads[xs + j] += t * g[j]
                 else:
                     total = 0.0
                     for j in range(n):
                         total += g[j]
                     pgrad[ps] += total * values[xs]
-                    grads[xs] += total * t
+                    if learner:
+                        grads[xs] += total * t
             elif xn == 1:
                 t = values[xs]
                 if wr * wc == n:
@@ -629,13 +641,15 @@ def backward_neurons(neurons, first, last, net, params, values, pre, grads, pgra
                     for j in range(n):
                         pgrad[ps + j] += g[j] * t
                         acc += pvalues[ps + j] * g[j]
-                    grads[xs] += acc
+                    if learner:
+                        grads[xs] += acc
                 else:
                     total = 0.0
                     for j in range(n):
                         total += g[j]
                     pgrad[ps] += total * t
-                    grads[xs] += total * pvalues[ps]
+                    if learner:
+                        grads[xs] += total * pvalues[ps]
             else:
                 xc = shape >> 32
                 if xc == 1 and wr == n:   # matrix times column vector, the usual case
@@ -643,9 +657,13 @@ def backward_neurons(neurons, first, last, net, params, values, pre, grads, pgra
                     columns = U(wc)
                     for i in range(U(wr)):
                         gi = g[i]
-                        for q in range(columns):
-                            pgrad[row + q] += gi * values[U(xs) + q]
-                            grads[U(xs) + q] += pvalues[row + q] * gi
+                        if learner:
+                            for q in range(columns):
+                                pgrad[row + q] += gi * values[U(xs) + q]
+                                grads[U(xs) + q] += pvalues[row + q] * gi
+                        else:
+                            for q in range(columns):
+                                pgrad[row + q] += gi * values[U(xs) + q]
                         row += columns
                 elif wr * xc == n:
                     for i in range(wr):
@@ -655,7 +673,8 @@ def backward_neurons(neurons, first, last, net, params, values, pre, grads, pgra
                             for j in range(xc):
                                 gij = g[i * xc + j]
                                 acc += gij * values[xs + q * xc + j]
-                                grads[xs + q * xc + j] += wiq * gij
+                                if learner:
+                                    grads[xs + q * xc + j] += wiq * gij
                             pgrad[ps + i * wc + q] += acc
                 else:
                     total = 0.0
@@ -663,7 +682,8 @@ def backward_neurons(neurons, first, last, net, params, values, pre, grads, pgra
                         total += g[j]
                     for q in range(wc):
                         pgrad[ps + q] += total * values[xs + q]
-                        grads[xs + q] += total * pvalues[ps + q]
+                        if learner:
+                            grads[xs + q] += total * pvalues[ps + q]
 
 
 # ----------------------------------------------------------------------------- one neuron

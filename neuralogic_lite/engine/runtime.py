@@ -52,6 +52,7 @@ class Network:
         self._workspace = None
         self._sample_weights = None
         self._learns = None
+        self._evaluated_at = None   # the parameters every neuron's value was last computed from
 
     def params(self, values: np.ndarray) -> Params:
         return params_of(self.graph.weights, values)
@@ -64,12 +65,22 @@ class Network:
     def _split(self, flat: np.ndarray) -> list[np.ndarray]:
         return [flat[a:b].copy() for a, b in zip(self.output_start[:-1], self.output_start[1:])]
 
+    def _constants_ready(self, values: np.ndarray, learnable: np.ndarray) -> bool:
+        """Whether the constant neurons hold their values for these parameters: they depend on
+        the weights that do not learn only, so they are computed once, not every epoch."""
+        last = self._evaluated_at
+        if last is None or last.shape != values.shape:
+            return False
+        fixed = ~np.repeat(learnable.astype(bool), np.diff(self.graph.weights.start))
+        return np.array_equal(last[fixed], values[fixed])
+
     def outputs(self, values: np.ndarray) -> list[np.ndarray]:
         """Every sample's output at parameters ``values`` (empty for samples without one)."""
         params = self.params(values)
         flat = np.zeros(self.output_start[-1])
         kernels.evaluate(self.samples, self.net, params, self.values, self.pre, self.workspace(params), flat,
                          self.output_start, False)
+        self._evaluated_at = values.copy()
         return self._split(flat)
 
     def epoch(self, values: np.ndarray, optimizer: kernels.Optimizer, order: np.ndarray, batch_size: int,
@@ -89,6 +100,9 @@ class Network:
         if self._learns is None or not np.array_equal(self._learns[0], key):
             self._learns = (key.copy(), kernels.learning_neurons(self.net, key))
         learns = self._learns[1]
+        if not self._constants_ready(values, key):
+            kernels.forward_constants(self.net, params, self.values, self.pre, self.workspace(params), learns)
+            self._evaluated_at = values.copy()
         arguments = (np.ascontiguousarray(order, np.int64), batch_size, self.samples, self.net, params, optimizer,
                      loss_code, loss_factor, self.values, self.pre, self.grads, pgrad, self.workspace(params),
                      *self._sample_weights, touched, touched_ids, losses, flat, self.output_start, learns)
@@ -107,4 +121,5 @@ class Network:
         losses = np.zeros(self.graph.sample_count)
         kernels.gradients(self.samples, which, self.net, params, loss_code, loss_factor, self.values, self.pre,
                           self.grads, pgrad, self.workspace(params), losses)
+        self._evaluated_at = values.copy()
         return pgrad, self.grads.copy(), losses
