@@ -540,6 +540,40 @@ def datasets(name, n, seed, out) -> None:
     click.echo("wrote " + ", ".join(str(p) for p in paths))
 
 
+@main.command()
+@click.argument("source", type=click.Choice(["tu", "csv"]))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--name", help="tu: the dataset's name (DS in DS_A.txt), when the directory holds several.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True,
+              help="Write examples.txt and queries.txt into this directory.")
+@_clean_errors
+def convert(source, paths, name, out) -> None:
+    """Convert graph datasets to examples and queries: a TU directory (MUTAG, PTC, NCI1, ...) or
+    three CSV files (edges: graph_id,source,target[,edge_type]; nodes: graph_id,node,type;
+    labels: graph_id,label).
+
+    Node type t becomes the fact n_t(node), an edge the facts bond(a, b, id) and e_t(id), and
+    each graph one query `predict` with its label as the target: the schema of the zoo's
+    templates (nlite zoo gcn --types data/mutag/examples.txt).  From Python,
+    neuralogic_lite.datasets also reads PyTorch Geometric Data lists (from_pyg).
+
+    \b
+    Examples:
+        nlite convert tu MUTAG/ --out data/mutag
+        nlite convert csv edges.csv nodes.csv labels.csv --out data/mine
+    """
+    from .datasets import read_csv, read_tu
+    from .datasets.text import save
+    wanted = {"tu": (1, "one TU directory"), "csv": (3, "three CSV files: edges, nodes, labels")}[source]
+    if len(paths) != wanted[0]:
+        raise InputError(f"convert {source} takes {wanted[1]}, not {len(paths)} path(s)")
+    if name is not None and source != "tu":
+        raise InputError("--name applies to TU datasets only")
+    graphs = read_tu(paths[0], name) if source == "tu" else read_csv(*paths)
+    written = save(graphs, out, queries=True)
+    click.echo(f"{graphs.graph_count} graphs: wrote " + ", ".join(str(p) for p in written))
+
+
 # ----------------------------------------------------------------------------- crosscheck
 @main.command()
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))

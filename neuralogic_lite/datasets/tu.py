@@ -24,9 +24,11 @@ def _name(directory: Path, name: str | None) -> str:
     if name is not None:
         return name
     found = sorted(p.name[:-len("_A.txt")] for p in directory.glob("*_A.txt"))
+    if not directory.is_dir():
+        raise InputError(f"{directory}: no such directory")
     if len(found) != 1:
         raise InputError(f"{directory}: expected one TU dataset (a DS_A.txt file), found {found or 'none'}; "
-                         "pass name=")
+                         "name the one to read (name=, or --name on the command line)")
     return found[0]
 
 

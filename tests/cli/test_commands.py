@@ -88,6 +88,28 @@ def test_zoo_and_datasets(tmp_path):
     assert result.exit_code == 0 and (tmp_path / "examples.txt").is_file()
 
 
+def test_convert_tu_and_csv_then_train_a_zoo_template(tmp_path):
+    tu = tmp_path / "toy"
+    tu.mkdir()
+    for part, text in {"A": "1, 2\n2, 1\n2, 3\n3, 2\n4, 5\n5, 4\n", "graph_indicator": "1\n1\n1\n2\n2\n",
+                       "graph_labels": "1\n-1\n", "node_labels": "0\n1\n0\n2\n0\n"}.items():
+        (tu / f"T_{part}.txt").write_text(text)
+    result = run("convert", "tu", tu, "--out", tmp_path / "nl")
+    assert result.exit_code == 0 and "2 graphs" in result.output, result.output
+    assert (tmp_path / "nl" / "queries.txt").read_text() == "1.0 predict.\n0.0 predict.\n"
+    assert "n_2(g2_1)" in (tmp_path / "nl" / "examples.txt").read_text()
+    template = write(tmp_path, "gcn.txt", run("zoo", "gcn", "--hidden", "3", "--layers", "1", "--types",
+                                               tmp_path / "nl" / "examples.txt").output)
+    result = run("train", template, tmp_path / "nl" / "examples.txt", tmp_path / "nl" / "queries.txt", "--epochs", "2")
+    assert result.exit_code == 0, result.output
+    csvs = [write(tmp_path, name, text) for name, text in (
+        ("edges.csv", "graph_id,source,target,edge_type\nw,o,h1,single\nw,o,h2,single\n"),
+        ("nodes.csv", "graph_id,node,type\nw,o,O\nw,h1,H\nw,h2,H\n"), ("labels.csv", "graph_id,label\nw,1\n"))]
+    result = run("convert", "csv", *csvs, "--out", tmp_path / "csv")
+    assert result.exit_code == 0, result.output
+    assert "bond(g1_1, g1_2, 1)" in (tmp_path / "csv" / "examples.txt").read_text()
+
+
 def test_eval_reads_pyneuralogic_weights(tmp_path):
     template = write(tmp_path, "t.txt", "{1} h :- a.\n")
     examples = write(tmp_path, "e.txt", "1 h :- <2.0> a.\n")
@@ -135,6 +157,12 @@ MISTAKES = [
     ("no target", {"n.txt": "predict :- <[1.0, 0.5]> f(1), e(1, 1)."}, ["train", "{template}", "{n.txt}"],
      "no target value"),
     ("not UTF-8", {}, ["check", "{binary}"], "not UTF-8"),
+    ("convert without a TU dataset", {}, ["convert", "tu", "{empty}"], "expected one TU dataset"),
+    ("convert csv with one file", {"e.csv": "graph_id,source,target\n"}, ["convert", "csv", "{e.csv}"],
+     "three CSV files"),
+    ("convert csv without a column", {"e.csv": "graph_id,source\n", "n.csv": "graph_id,node,type\n",
+                                      "l.csv": "graph_id,label\ng,1\n"},
+     ["convert", "csv", "{e.csv}", "{n.csv}", "{l.csv}"], "missing target"),
 ]
 
 
@@ -192,6 +220,9 @@ def test_every_subcommand_runs_as_a_real_process(files, tmp_path):
         ["draw", files["template"], files["examples"], "--sample", "1"],
         ["zoo", "graphlets"],
         ["datasets", "xor", "--out", tmp_path / "xor"],
+        ["convert", "csv", *(write(tmp_path, f"{name}.csv", text) for name, text in (
+            ("edges", "graph_id,source,target\ng,a,b\n"), ("nodes", "graph_id,node,type\ng,a,C\ng,b,O\n"),
+            ("labels", "graph_id,label\ng,0\n"))), "--out", tmp_path / "csv"],
     ]
     for arguments in calls:
         proc = subprocess.run([sys.executable, "-m", "neuralogic_lite.cli", *map(str, arguments)],

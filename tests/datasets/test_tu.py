@@ -84,7 +84,7 @@ def test_a_directory_needs_exactly_one_dataset_or_a_name(tmp_path):
         tu.read_tu(tmp_path)
     _write(tmp_path, "TOY", TOY)
     _write(tmp_path, "OTHER", TOY)
-    with pytest.raises(InputError, match="pass name="):
+    with pytest.raises(InputError, match="name the one to read"):
         tu.read_tu(tmp_path)
     assert tu.read_tu(tmp_path, "OTHER").graph_count == 3
 
