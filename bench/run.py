@@ -605,13 +605,28 @@ def ratio_table(results: dict) -> str:
 def code_version() -> str:
     """The commit of the measured library, with ``+changes`` when neuralogic_lite/ or templates/
     differ from it."""
-    def git(*a):
-        return subprocess.run(["git", *a], capture_output=True, text=True, cwd=ROOT).stdout.strip()
     try:
-        commit = git("rev-parse", "--short", "HEAD")
-        return commit + ("+changes" if git("status", "--porcelain", "--", "neuralogic_lite", "templates") else "")
+        commit = _git("rev-parse", "--short", "HEAD")
+        return commit + ("+changes" if _git("status", "--porcelain", "--", *LIBRARY) else "")
     except OSError:
         return "unknown"
+
+
+def library_content() -> str:
+    """What was measured: the content of neuralogic_lite/ and templates/ (commits that touch only
+    tests, docs or benchmarks leave it unchanged)."""
+    try:
+        return " ".join(_git("rev-parse", f"HEAD:{path}") for path in LIBRARY) + _git("status", "--porcelain", "--",
+                                                                                          *LIBRARY)
+    except OSError:
+        return "unknown"
+
+
+LIBRARY = ("neuralogic_lite", "templates")
+
+
+def _git(*arguments: str) -> str:
+    return subprocess.run(["git", *arguments], capture_output=True, text=True, cwd=ROOT).stdout.strip()
 
 
 def main() -> None:
@@ -654,6 +669,7 @@ def main() -> None:
             args.pyg = False
     started = time.perf_counter()
     command = "python bench/run.py " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    content = library_content()
     results = {"command": command.strip(), "when": time.strftime("%Y-%m-%d %H:%M"), "code": code_version(),
                "machine": f"{os.cpu_count()} cores, {platform.python_implementation()} {platform.python_version()}",
                "threads": args.threads, "plan": plan.__dict__, "models": {}}
@@ -683,7 +699,7 @@ def main() -> None:
                 results["profiles"][title] = guarded("py-spy", profile, plan, workdir, GNN, data["examples"],
                                                      data["queries"], 0, "scaled", rate=100, native=False)
     results["seconds"] = time.perf_counter() - started
-    if code_version() != results["code"]:
+    if library_content() != content:
         results["code_changed"] = code_version()
         print(f"warning: the library changed during the run ({results['code']} -> {code_version()}); "
               "run again for consistent figures", file=sys.stderr)
