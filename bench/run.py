@@ -602,6 +602,9 @@ def ratio_table(results: dict) -> str:
 
 
 # ----------------------------------------------------------------------------- main
+LIBRARY = ("neuralogic_lite", "templates")   # what the figures measure
+
+
 def code_version() -> str:
     """The commit of the measured library, with ``+changes`` when neuralogic_lite/ or templates/
     differ from it."""
@@ -620,9 +623,6 @@ def library_content() -> str:
                                                                                           *LIBRARY)
     except OSError:
         return "unknown"
-
-
-LIBRARY = ("neuralogic_lite", "templates")
 
 
 def _git(*arguments: str) -> str:

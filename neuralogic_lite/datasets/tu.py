@@ -21,11 +21,11 @@ NODE, EDGE = "n_", "e_"
 
 
 def _name(directory: Path, name: str | None) -> str:
+    if not directory.is_dir():
+        raise InputError(f"{directory}: no such directory")
     if name is not None:
         return name
     found = sorted(p.name[:-len("_A.txt")] for p in directory.glob("*_A.txt"))
-    if not directory.is_dir():
-        raise InputError(f"{directory}: no such directory")
     if len(found) != 1:
         raise InputError(f"{directory}: expected one TU dataset (a DS_A.txt file), found {found or 'none'}; "
                          "name the one to read (name=, or --name on the command line)")

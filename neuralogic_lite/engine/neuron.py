@@ -657,13 +657,11 @@ def backward_neurons(neurons, first, last, net, params, values, pre, grads, pgra
                     columns = U(wc)
                     for i in range(U(wr)):
                         gi = g[i]
+                        for q in range(columns):
+                            pgrad[row + q] += gi * values[U(xs) + q]
                         if learner:
                             for q in range(columns):
-                                pgrad[row + q] += gi * values[U(xs) + q]
                                 grads[U(xs) + q] += pvalues[row + q] * gi
-                        else:
-                            for q in range(columns):
-                                pgrad[row + q] += gi * values[U(xs) + q]
                         row += columns
                 elif wr * xc == n:
                     for i in range(wr):

@@ -34,29 +34,34 @@ def _row(value: int, dim: int) -> str:
     return f"<[1,{dim}|" + ", ".join(f"(0,{j}: {value})" for j in range(dim)) + "]>"
 
 
-def distmult(entities: Sequence[str], relations: Sequence[str], dim: int = 10) -> str:
-    """DistMult (Yang et al. 2015): score(S, R, O) = sum_k e_S[k] r_R[k] e_O[k]."""
+def _scorer(model: str, summary: str, entities: Sequence[str], relations: Sequence[str], dim: int,
+            rules: str) -> str:
+    """A KB template: header, one learnable vector per entity and relation, then ``rules``."""
     check(dim=dim)
     entities, relations = names("entity", entities), names("relation", relations)
-    return (header("DistMult: score(S, R, O) = sum_k e_S[k] r_R[k] e_O[k] (element-wise product, summed).",
-                   *_inputs(entities, relations, dim), "Written by neuralogic_lite.zoo.distmult.")
-            + "\n" + _embeddings(entities, relations, dim)
-            + "\n% the score of a triple\n"
-            f"{_row(1, dim)} predict(S, R, O) :- entity(S), relation(R), entity(O)."
-            f"{meta(combination='elproduct', activation='identity')}\n")
+    return (header(summary, *_inputs(entities, relations, dim), f"Written by neuralogic_lite.zoo.{model}.")
+            + "\n" + _embeddings(entities, relations, dim) + "\n" + rules)
+
+
+def distmult(entities: Sequence[str], relations: Sequence[str], dim: int = 10) -> str:
+    """DistMult (Yang et al. 2015): score(S, R, O) = sum_k e_S[k] r_R[k] e_O[k]."""
+    return _scorer("distmult",
+                   "DistMult: score(S, R, O) = sum_k e_S[k] r_R[k] e_O[k] (element-wise product, summed).",
+                   entities, relations, dim,
+                   "% the score of a triple\n"
+                   f"{_row(1, dim)} predict(S, R, O) :- entity(S), relation(R), entity(O)."
+                   f"{meta(combination='elproduct', activation='identity')}\n")
 
 
 def transe(entities: Sequence[str], relations: Sequence[str], dim: int = 10) -> str:
     """TransE (Bordes et al. 2013): score(S, R, O) = margin - ||e_S + r_R - e_O||^2, margin learned."""
-    check(dim=dim)
-    entities, relations = names("entity", entities), names("relation", relations)
-    return (header("TransE: score(S, R, O) = margin - ||e_S + r_R - e_O||^2 (a relation translates its subject).",
-                   *_inputs(entities, relations, dim), "Written by neuralogic_lite.zoo.transe.")
-            + "\n" + _embeddings(entities, relations, dim)
-            + "\n% how far the translated subject lands from the object\n"
-            "translation(S, R, O) :- entity(S), relation(R), <-1> entity(O)." + IDENTITY + "\n"
-            "translation/3" + IDENTITY + "\n"
-            "% minus its squared length, plus a learnable margin\n"
-            f"{_row(-1, dim)} predict(S, R, O) :- translation(S, R, O), translation(S, R, O)."
-            f"{meta(combination='elproduct', activation='identity')}\n"
-            "predict/3 {1}\n")
+    return _scorer("transe",
+                   "TransE: score(S, R, O) = margin - ||e_S + r_R - e_O||^2 (a relation translates its subject).",
+                   entities, relations, dim,
+                   "% how far the translated subject lands from the object\n"
+                   "translation(S, R, O) :- entity(S), relation(R), <-1> entity(O)." + IDENTITY + "\n"
+                   "translation/3" + IDENTITY + "\n"
+                   "% minus its squared length, plus a learnable margin\n"
+                   f"{_row(-1, dim)} predict(S, R, O) :- translation(S, R, O), translation(S, R, O)."
+                   f"{meta(combination='elproduct', activation='identity')}\n"
+                   "predict/3 {1}\n")
