@@ -29,21 +29,22 @@ MSE, SOFTENTROPY, CROSSENTROPY = 0, 1, 2
 def forward_all(net, params, values, pre, ws):
     """Evaluate every neuron once, in topological order."""
     n = net.kind.shape[0]
-    forward_neurons(np.arange(n), 0, n, net, params, values, pre, ws, np.ones(n, np.int8))
+    forward_neurons(np.arange(n), 0, n, net, params, values, pre, ws, np.ones(n, np.int8), None)
 
 
 @njit(cache=True)
 def forward_constants(net, params, values, pre, ws, learns):
     """Evaluate the neurons that depend on no learnable parameter (the epochs then skip them)."""
     constant = np.flatnonzero(learns == 0)
-    forward_neurons(constant, 0, constant.shape[0], net, params, values, pre, ws, np.ones(learns.shape[0], np.int8))
+    forward_neurons(constant, 0, constant.shape[0], net, params, values, pre, ws, np.ones(learns.shape[0], np.int8),
+                    None)
 
 
 @njit(cache=True)
 def forward_sample(s, samples, net, params, values, pre, ws):
     n = net.kind.shape[0]
     forward_neurons(samples.neurons, samples.start[s], samples.start[s + 1], net, params, values, pre, ws,
-                    np.ones(n, np.int8))
+                    np.ones(n, np.int8), None)
 
 
 # ----------------------------------------------------------------------------- losses
@@ -203,13 +204,15 @@ def _seed_output(s, samples, net, values, grads, outputs, output_start, losses, 
 @njit(cache=True)
 def train_epoch(order, batch_size, samples, net, params, opt, loss_code, loss_factor,
                 values, pre, grads, pgrad, ws, weight_start, weight_ids, touched, touched_ids, losses, outputs,
-                output_start, learns):
+                output_start, learns, lanes):
     """One epoch over ``order``: per sample forward, loss, backward; a step every batch.
 
     Outputs and losses are recorded as seen during training (before the sample's own update
     in online learning).  Gradients are averaged over the target elements of the batch, as
     the reference does.  Returns False if a value became NaN (the epoch stops there).  The
     values of the constant neurons (``learns == 0``) must be in place (``forward_constants``).
+    ``lanes``: the passes' width specialization (``neuron.lanes_of``); only the epochs take
+    one, so that each new width compiles two kernels, not all of them.
     """
     grads[:] = 0.0
     count = 0
@@ -221,13 +224,13 @@ def train_epoch(order, batch_size, samples, net, params, opt, loss_code, loss_fa
             continue
         first = samples.start[s]
         last = samples.start[s + 1]
-        forward_neurons(samples.neurons, first, last, net, params, values, pre, ws, learns)
+        forward_neurons(samples.neurons, first, last, net, params, values, pre, ws, learns, lanes)
         seeded = _seed_output(s, samples, net, values, grads, outputs, output_start, losses, loss_code, loss_factor)
         if seeded < 0:
             return False
         elements += seeded
         count = _touch(s, weight_start, weight_ids, touched, touched_ids, count)
-        backward_neurons(samples.neurons, first, last, net, params, values, pre, grads, pgrad, ws, learns, True)
+        backward_neurons(samples.neurons, first, last, net, params, values, pre, grads, pgrad, ws, learns, True, lanes)
         in_batch += 1
         if in_batch == batch_size:
             _step(opt, params, pgrad, touched, touched_ids, count, 1.0 / elements)
@@ -256,7 +259,7 @@ def _union(members, samples, stamp, mark, buffer):
 @njit(cache=True)
 def train_epoch_batched(order, batch_size, samples, net, params, opt, loss_code, loss_factor, values, pre, grads,
                         pgrad, ws, weight_start, weight_ids, touched, touched_ids, losses, outputs, output_start,
-                        learns, stamp):
+                        learns, lanes, stamp):
     """An epoch of minibatches: each batch's networks are evaluated once as one graph (so
     neurons that batch lifting merged across samples are computed once), all outputs seeded,
     one backward pass, one step.  Same results as per-sample passes at fixed weights."""
@@ -267,7 +270,7 @@ def train_epoch_batched(order, batch_size, samples, net, params, opt, loss_code,
         members = order[first:first + batch_size]
         mark += 1
         union = _union(members, samples, stamp, mark, buffer)
-        forward_neurons(union, 0, union.shape[0], net, params, values, pre, ws, learns)
+        forward_neurons(union, 0, union.shape[0], net, params, values, pre, ws, learns, lanes)
         count = 0
         elements = 0
         for s in members:
@@ -279,7 +282,7 @@ def train_epoch_batched(order, batch_size, samples, net, params, opt, loss_code,
                 return False
             elements += seeded
             count = _touch(s, weight_start, weight_ids, touched, touched_ids, count)
-        backward_neurons(union, 0, union.shape[0], net, params, values, pre, grads, pgrad, ws, learns, True)
+        backward_neurons(union, 0, union.shape[0], net, params, values, pre, grads, pgrad, ws, learns, True, lanes)
         if elements > 0:
             _step(opt, params, pgrad, touched, touched_ids, count, 1.0 / elements)
     return True
@@ -324,4 +327,5 @@ def gradients(samples, which, net, params, loss_code, loss_factor, values, pre, 
         for j in range(n):
             grads[vs + j] += g[j]
     n = net.kind.shape[0]
-    backward_neurons(np.arange(n), 0, n, net, params, values, pre, grads, pgrad, ws, np.ones(n, np.int8), False)
+    backward_neurons(np.arange(n), 0, n, net, params, values, pre, grads, pgrad, ws, np.ones(n, np.int8), False,
+                     None)

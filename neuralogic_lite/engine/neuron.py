@@ -14,7 +14,9 @@ from __future__ import annotations
 from collections import namedtuple
 
 import numpy as np
-from numba import njit
+from numba import carray, njit, types
+from numba.core import cgutils
+from numba.extending import intrinsic
 
 from ..network.graph import Kind
 from ..network.shapes import product_shape
@@ -46,6 +48,19 @@ Params = namedtuple("Params", "values start rows cols")
 #: Scratch space: input values p and their gradients gp (with per-input start and shape),
 #: prefix products q and gq (for the product combination), and the gradient of ``pre``.
 Workspace = namedtuple("Workspace", "p gp p_start p_rows p_cols q gq q_start q_rows q_cols gpre")
+#: Widths that get their own compiled passes (each one costs a compilation, cached on disk).
+MOST_LANES = 8
+
+
+@intrinsic
+def _stack(typingctx, lanes):
+    """A pointer to len(lanes) float64s on the stack (at least one), which LLVM keeps in
+    registers when every index into them is a constant."""
+    count = max(len(lanes), 1)
+
+    def codegen(context, builder, signature, args):
+        return cgutils.alloca_once(builder, context.get_value_type(types.float64), size=count)
+    return types.CPointer(types.float64)(lanes), codegen
 
 
 # ----------------------------------------------------------------------------- products
@@ -380,16 +395,28 @@ def _product_fold_backward(k, ws, g, n):
 # inputs, so that case is written out inline, straight from the value and parameter buffers;
 # everything else calls the general routines above.  (Calls that pass arrays cost reference
 # counting in numba, which is why the common case makes none.)
+#
+# Both passes are compiled once per lane width W = len(lanes) (``lanes_of``).  The neurons of
+# width W that sum or average run with W a compile-time constant: the loops over elements
+# unroll and the accumulators live in registers (``_stack``), which takes a third off both
+# passes on the mutagenesis GNN.  Every other neuron is handed, one call each, to the same pass
+# compiled with ``lanes=None``, where widths are read at run time.
 
-@njit(cache=True, fastmath=FAST)
-def forward_neurons(neurons, first, last, net, params, values, pre, ws, learns):
+def _forward_neurons(neurons, first, last, net, params, values, pre, ws, learns, lanes):
     """Evaluate ``neurons[first:last]`` (topologically ordered) from their inputs' values.
 
     Neurons with ``learns[v] == 0`` depend on no learnable parameter: their values are
-    constants, computed once (pass all ones to compute everything)."""
+    constants, computed once (pass all ones to compute everything).  ``lanes``: see above
+    (None: run-time widths only)."""
     kinds, offsets, reducers, activations = net.kind, net.offset, net.reducer, net.activation
     value_start, input_start, edge_src, plan = net.value_start, net.input_start, net.edge_src, net.edge_plan
     pvalues, pstart, prows, pcols = params.values, params.start, params.rows, params.cols
+    if lanes is None:   # numba prunes these branches by the argument's type
+        W = 0
+        lane = values
+    else:
+        W = len(lanes)
+        lane = carray(_stack(lanes), (W,))
     for position in range(first, last):
         v = neurons[position]
         if not learns[v]:
@@ -413,20 +440,26 @@ def forward_neurons(neurons, first, last, net, params, values, pre, ws, learns):
         # the combination goes straight into the value; a non-identity activation then keeps it
         # as the pre-activation and replaces the value (no array variable is rebound in this
         # loop: in numba that would cost reference counting per neuron)
-        if op == SUM or op == AVG:
+        summing = op == SUM or op == AVG
+        if lanes is not None and (n != W or not summing or act > LAST_ELEMENTWISE):   # facts, negations: above
+            _forward_any(neurons, position, position + 1, net, params, values, pre, ws, learns, None)
+            continue
+        if summing:   # into lane[base:base + m]: the registers, or the value itself when W = 0
+            m = W if W > 0 else n
+            base = 0 if W > 0 else vs
             weighted = kind == WEIGHTED_ATOM or kind == WEIGHTED_RULE
-            for j in range(n):
-                values[vs + j] = 0.0
+            for j in range(m):
+                lane[base + j] = 0.0
             k = 0
             if weighted and offsets[v] >= 0:
                 w = offsets[v]
                 ps = pstart[w]
-                if prows[w] * pcols[w] == n:
-                    for j in range(n):
-                        values[vs + j] += pvalues[ps + j]
+                if prows[w] * pcols[w] == m:
+                    for j in range(m):
+                        lane[base + j] += pvalues[ps + j]
                 else:
-                    for j in range(n):
-                        values[vs + j] += pvalues[ps]
+                    for j in range(m):
+                        lane[base + j] += pvalues[ps]
                 k += 1
             for e in range(input_start[v], input_start[v + 1]):
                 xs = plan[e, PLAN_XS]
@@ -434,38 +467,44 @@ def forward_neurons(neurons, first, last, net, params, values, pre, ws, learns):
                 ps = plan[e, PLAN_PS]
                 k += 1
                 if ps < 0:
-                    if xn == n:
-                        for j in range(n):
-                            values[vs + j] += values[xs + j]
+                    if xn == m:
+                        for j in range(m):
+                            lane[base + j] += values[xs + j]
                     else:
                         t = values[xs]
-                        for j in range(n):
-                            values[vs + j] += t
+                        for j in range(m):
+                            lane[base + j] += t
                     continue
                 shape = plan[e, PLAN_SHAPE]
                 wr = shape & 0xFFFF
                 wc = (shape >> 16) & 0xFFFF
                 if wr * wc == 1:
                     t = pvalues[ps]
-                    if xn == n:
-                        for j in range(n):
-                            values[vs + j] += t * values[xs + j]
+                    if xn == m:
+                        for j in range(m):
+                            lane[base + j] += t * values[xs + j]
                     else:
                         t *= values[xs]
-                        for j in range(n):
-                            values[vs + j] += t
+                        for j in range(m):
+                            lane[base + j] += t
                 elif xn == 1:
                     t = values[xs]
-                    if wr * wc == n:
-                        for j in range(n):
-                            values[vs + j] += pvalues[ps + j] * t
+                    if wr * wc == m:
+                        for j in range(m):
+                            lane[base + j] += pvalues[ps + j] * t
                     else:
                         t *= pvalues[ps]
-                        for j in range(n):
-                            values[vs + j] += t
+                        for j in range(m):
+                            lane[base + j] += t
                 else:
                     xc = shape >> 32
-                    if xc == 1 and wr == n:   # matrix times column vector, the usual case
+                    if W > 0 and xc == 1 and wr == m and wc == m:   # square matrix times vector
+                        for i in range(m):
+                            acc = 0.0
+                            for q in range(m):
+                                acc += pvalues[ps + i * m + q] * values[xs + q]
+                            lane[i] += acc
+                    elif xc == 1 and wr == m:   # matrix times column vector, the usual case
                         # unsigned indices spare numba's negative-index checks, so the dot
                         # products vectorize
                         row = U(ps)
@@ -474,26 +513,25 @@ def forward_neurons(neurons, first, last, net, params, values, pre, ws, learns):
                             acc = 0.0
                             for q in range(columns):
                                 acc += pvalues[row + q] * values[U(xs) + q]
-                            values[U(vs) + i] += acc
+                            lane[U(base) + i] += acc
                             row += columns
-                    elif wr * xc == n:
+                    elif wr * xc == m:
                         for i in range(wr):
                             for j in range(xc):
                                 acc = 0.0
                                 for q in range(wc):
                                     acc += pvalues[ps + i * wc + q] * values[xs + q * xc + j]
-                                values[vs + i * xc + j] += acc
+                                lane[base + i * xc + j] += acc
                     else:   # a 1x1 product (row times column) added to every element
                         acc = 0.0
                         for q in range(wc):
                             acc += pvalues[ps + q] * values[xs + q]
-                        for j in range(n):
-                            values[vs + j] += acc
-            if op == AVG and k > 1:
-                inverse = 1.0 / k
-                for j in range(n):
-                    values[vs + j] *= inverse
-        else:
+                        for j in range(m):
+                            lane[base + j] += acc
+            scale = 1.0 / k if op == AVG and k > 1 else 1.0
+            for j in range(m):
+                values[vs + j] = lane[base + j] * scale
+        elif lanes is None:   # numba leaves this out of the width-W pass, which hands such neurons over
             count = _gather(v, net, params, values, ws)
             _combine(op, count, ws, values[vs:vs + n], n)
         if act == IDENTITY:
@@ -503,9 +541,15 @@ def forward_neurons(neurons, first, last, net, params, values, pre, ws, learns):
         if act <= LAST_ELEMENTWISE:
             for i in range(n):
                 values[vs + i] = elementwise(act, pre[vs + i])
-        else:
+        elif lanes is None:
             r, c = _pre_shape(v, net)
             transform(act, pre[vs:vs + n], values[vs:vs + n], r, c)
+
+
+forward_neurons = njit(cache=True, fastmath=FAST)(_forward_neurons)
+#: The same pass as a second dispatcher, for the neurons the width-W pass hands over: a call
+#: into the dispatcher being compiled would be numba's recursion, which its cache cannot load.
+_forward_any = njit(cache=True, fastmath=FAST)(_forward_neurons)
 
 
 @njit(cache=True)
@@ -532,17 +576,22 @@ def learning_neurons(net, learnable):
     return learns
 
 
-@njit(cache=True, fastmath=FAST)
-def backward_neurons(neurons, first, last, net, params, values, pre, grads, pgrad, ws, learns, consume):
+def _backward_neurons(neurons, first, last, net, params, values, pre, grads, pgrad, ws, learns, consume, lanes):
     """Push the gradients of ``neurons[first:last]``, last to first, to inputs and weights.
 
     Neurons with ``learns[v] == 0`` are skipped, and receive no gradient.  With ``consume``,
     each neuron's gradient is reset to zero once pushed, so training leaves the gradient
-    buffer clean for the next sample without a separate sweep."""
+    buffer clean for the next sample without a separate sweep.  ``lanes`` as in the forward pass:
+    dL/dpre of a width-W sum is kept in registers."""
     kinds, offsets, reducers, activations = net.kind, net.offset, net.reducer, net.activation
     value_start, input_start, edge_src, plan = net.value_start, net.input_start, net.edge_src, net.edge_plan
     pvalues, pstart, prows, pcols = params.values, params.start, params.rows, params.cols
-    g = ws.gpre
+    if lanes is None:
+        W = 0
+        g = ws.gpre
+    else:
+        W = len(lanes)
+        g = carray(_stack(lanes), (W,))
     for position in range(last - 1, first - 1, -1):
         v = neurons[position]
         if not learns[v]:
@@ -550,6 +599,13 @@ def backward_neurons(neurons, first, last, net, params, values, pre, grads, pgra
         kind = kinds[v]
         vs = value_start[v]
         n = value_start[v + 1] - vs
+        op = reducers[v]
+        plain = kind == FACT or kind == NEGATION or op == SUM or op == AVG
+        if lanes is not None and (n != W or not plain or activations[v] > LAST_ELEMENTWISE):
+            _backward_any(neurons, position, position + 1, net, params, values, pre, grads, pgrad, ws, learns,
+                          consume, None)
+            continue
+        m = W if W > 0 else n   # a compile-time constant when W > 0
         if kind == FACT:
             s = pstart[offsets[v]]
             for i in range(n):
@@ -563,38 +619,38 @@ def backward_neurons(neurons, first, last, net, params, values, pre, grads, pgra
         else:
             act = activations[v]
             if act == IDENTITY:
-                for i in range(n):
+                for i in range(m):
                     g[i] = grads[vs + i]
             elif act <= LAST_ELEMENTWISE:
-                for i in range(n):
+                for i in range(m):
                     g[i] = grads[vs + i] * elementwise_derivative(act, pre[vs + i], values[vs + i])
-            else:
+            elif lanes is None:   # left out of the width-W pass, as in the forward pass
                 r, c = _pre_shape(v, net)
                 transform_backward(act, pre[vs:vs + n], values[vs:vs + n], grads[vs:vs + n], g, r, c)
         if consume:
-            for i in range(n):
+            for i in range(m):
                 grads[vs + i] = 0.0
         if kind == FACT or kind == NEGATION:
             continue
-        op = reducers[v]
         if op != SUM and op != AVG:
-            _backward_general(v, net, params, values, pre, grads, pgrad, ws)
+            if lanes is None:
+                _backward_general(v, net, params, values, pre, grads, pgrad, ws)
             continue
         weighted = kind == WEIGHTED_ATOM or kind == WEIGHTED_RULE
         has_offset = weighted and offsets[v] >= 0
         k = input_start[v + 1] - input_start[v] + (1 if has_offset else 0)
         if op == AVG and k > 1:
             inverse = 1.0 / k
-            for j in range(n):
+            for j in range(m):
                 g[j] *= inverse
         if has_offset:
             w = offsets[v]
             ps = pstart[w]
-            if prows[w] * pcols[w] == n:
-                for j in range(n):
+            if prows[w] * pcols[w] == m:
+                for j in range(m):
                     pgrad[ps + j] += g[j]
             else:
-                for j in range(n):
+                for j in range(m):
                     pgrad[ps] += g[j]
         for e in range(input_start[v], input_start[v + 1]):
             x = edge_src[e]
@@ -605,12 +661,12 @@ def backward_neurons(neurons, first, last, net, params, values, pre, grads, pgra
             if ps < 0:
                 if not learner:
                     continue
-                if xn == n:
-                    for j in range(n):
+                if xn == m:
+                    for j in range(m):
                         grads[xs + j] += g[j]
                 else:
                     acc = 0.0
-                    for j in range(n):
+                    for j in range(m):
                         acc += g[j]
                     grads[xs] += acc
                 continue
@@ -619,40 +675,51 @@ def backward_neurons(neurons, first, last, net, params, values, pre, grads, pgra
             wc = (shape >> 16) & 0xFFFF
             if wr * wc == 1:
                 t = pvalues[ps]
-                if xn == n:
+                if xn == m:
                     acc = 0.0
-                    for j in range(n):
+                    for j in range(m):
                         acc += g[j] * values[xs + j]
                     pgrad[ps] += acc
                     if learner:
-                        for j in range(n):
+                        for j in range(m):
                             grads[xs + j] += t * g[j]
                 else:
                     total = 0.0
-                    for j in range(n):
+                    for j in range(m):
                         total += g[j]
                     pgrad[ps] += total * values[xs]
                     if learner:
                         grads[xs] += total * t
             elif xn == 1:
                 t = values[xs]
-                if wr * wc == n:
+                if wr * wc == m:
                     acc = 0.0
-                    for j in range(n):
+                    for j in range(m):
                         pgrad[ps + j] += g[j] * t
                         acc += pvalues[ps + j] * g[j]
                     if learner:
                         grads[xs] += acc
                 else:
                     total = 0.0
-                    for j in range(n):
+                    for j in range(m):
                         total += g[j]
                     pgrad[ps] += total * t
                     if learner:
                         grads[xs] += total * pvalues[ps]
             else:
                 xc = shape >> 32
-                if xc == 1 and wr == n:   # matrix times column vector, the usual case
+                if W > 0 and xc == 1 and wr == m and wc == m:   # square matrix times vector
+                    for i in range(m):
+                        gi = g[i]
+                        for q in range(m):
+                            pgrad[ps + i * m + q] += gi * values[xs + q]
+                    if learner:
+                        for q in range(m):
+                            acc = 0.0
+                            for i in range(m):
+                                acc += pvalues[ps + i * m + q] * g[i]
+                            grads[xs + q] += acc
+                elif xc == 1 and wr == m:   # matrix times column vector, the usual case
                     row = U(ps)
                     columns = U(wc)
                     for i in range(U(wr)):
@@ -663,7 +730,7 @@ def backward_neurons(neurons, first, last, net, params, values, pre, grads, pgra
                             for q in range(columns):
                                 grads[U(xs) + q] += pvalues[row + q] * gi
                         row += columns
-                elif wr * xc == n:
+                elif wr * xc == m:
                     for i in range(wr):
                         for q in range(wc):
                             acc = 0.0
@@ -676,12 +743,16 @@ def backward_neurons(neurons, first, last, net, params, values, pre, grads, pgra
                             pgrad[ps + i * wc + q] += acc
                 else:
                     total = 0.0
-                    for j in range(n):
+                    for j in range(m):
                         total += g[j]
                     for q in range(wc):
                         pgrad[ps + q] += total * values[xs + q]
                         if learner:
                             grads[xs + q] += total * pvalues[ps + q]
+
+
+backward_neurons = njit(cache=True, fastmath=FAST)(_backward_neurons)
+_backward_any = njit(cache=True, fastmath=FAST)(_backward_neurons)   # as _forward_any
 
 
 # ----------------------------------------------------------------------------- one neuron
@@ -787,6 +858,16 @@ def _workspace_sizes(net, params):
         most_q = max(most_q, q_total)
         most_k = max(most_k, k + 1)
     return most_p, most_q, most_k, most_v
+
+
+def lanes_of(net: Net):
+    """The ``lanes`` argument of the passes for this graph: the most common width among the
+    neurons that sum or average, or None (run-time widths only) when there are none or it is
+    above ``MOST_LANES``."""
+    summing = np.isin(net.reducer, (SUM, AVG)) & ~np.isin(net.kind, (FACT, NEGATION))
+    widths = np.diff(net.value_start)[summing]
+    common = int(np.bincount(widths).argmax()) if widths.size else 0
+    return (0.0,) * common if 0 < common <= MOST_LANES else None
 
 
 def workspace(net: Net, params: Params) -> Workspace:

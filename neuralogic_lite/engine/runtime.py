@@ -11,7 +11,7 @@ import numpy as np
 from ..network.graph import NeuralGraph
 from ..network.weights import WeightTable
 from . import kernels
-from .neuron import Net, Params, edge_plan, workspace
+from .neuron import Net, Params, edge_plan, lanes_of, workspace
 
 
 def net_of(graph: NeuralGraph) -> Net:
@@ -38,6 +38,7 @@ class Network:
     def __init__(self, graph: NeuralGraph, targets: list[np.ndarray] | None = None):
         self.graph = graph
         self.net = net_of(graph)
+        self.lanes = lanes_of(self.net)
         size = int(graph.value_start[-1])
         self.values, self.pre, self.grads = np.zeros(size), np.zeros(size), np.zeros(size)
         sizes = np.where(graph.output >= 0, (graph.rows * graph.cols)[np.maximum(graph.output, 0)], 0)
@@ -105,7 +106,7 @@ class Network:
             self._evaluated_at = values.copy()
         arguments = (np.ascontiguousarray(order, np.int64), batch_size, self.samples, self.net, params, optimizer,
                      loss_code, loss_factor, self.values, self.pre, self.grads, pgrad, self.workspace(params),
-                     *self._sample_weights, touched, touched_ids, losses, flat, self.output_start, learns)
+                     *self._sample_weights, touched, touched_ids, losses, flat, self.output_start, learns, self.lanes)
         if batch_size == 1:
             finite = kernels.train_epoch(*arguments)
         else:

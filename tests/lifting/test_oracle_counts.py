@@ -65,8 +65,11 @@ NOISE_SAMPLES, NOISE_NEURONS = 0.05, 2          # at most 5% of the samples, 2 n
 #: the totals.  gnnW10: 10x10 weights through three layers put values in the hundreds, so 12
 #: decimals is float noise in most samples; the totals agree to 0.1% (35,766 against 35,791 here)
 NOISY = {"mutagenesis_template_gnnW10": 0.005}
-#: case -> (our total, the reference's) at 12 decimals: other back edges cut (module docstring)
+#: case -> (our total, the reference's) at 12 decimals: other back edges cut (module docstring).
+#: Ours moves by a neuron or two with the rounding noise (the machine, the kernels' summation
+#: order), so it is held to NOISE_TOTAL; the reference's is exact.
 NOT_COMPARABLE = {"mutagenesis_template_cycle": (73002, 77718)}
+NOISE_TOTAL = 1e-4
 
 
 # Probes whose counts depend on every random draw: ReLU neurons over a fact merge exactly when
@@ -134,7 +137,8 @@ def test_counts(reference, shared, entry, mode):
         return
     totals = int(ours.sum()), sum(expected["neurons"])
     if entry.name in NOT_COMPARABLE:
-        assert totals == NOT_COMPARABLE[entry.name]
+        pinned = NOT_COMPARABLE[entry.name]
+        assert totals[1] == pinned[1] and abs(totals[0] - pinned[0]) <= NOISE_TOTAL * pinned[0], totals
         return
     if entry.name in NOISY:
         assert abs(totals[0] - totals[1]) <= NOISY[entry.name] * totals[1], totals
