@@ -18,6 +18,7 @@ from numba import carray, njit, types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
+from ..errors import NetworkError
 from ..network.graph import Kind
 from ..network.shapes import product_shape
 from ..ops import Op
@@ -38,8 +39,9 @@ U = np.uint64
 
 #: The graph arrays the kernels read (see NeuralGraph for dtypes and shapes), plus the edge
 #: plan: per edge (input's value start, input's size, weight's parameter start or -1 for the
-#: unit weight and for every input of an unweighted neuron, weight rows | cols << 16 |
-#: input cols << 32), so the hot loops read one row per edge instead of chasing ids.
+#: unit weight and for every input of an unweighted neuron, weight rows | cols << 16), so the
+#: hot loops read one row per edge instead of chasing ids.  (A matrix input's columns are its
+#: size over the weight's columns.)
 Net = namedtuple("Net", "kind activation reducer offset rows cols value_start input_start edge_src edge_weight "
                         "edge_plan")
 PLAN_XS, PLAN_XN, PLAN_PS, PLAN_SHAPE = 0, 1, 2, 3
@@ -497,7 +499,7 @@ def _forward_neurons(neurons, first, last, net, params, values, pre, ws, learns,
                         for j in range(m):
                             lane[base + j] += t
                 else:
-                    xc = shape >> 32
+                    xc = xn // wc
                     if W > 0 and xc == 1 and wr == m and wc == m:   # square matrix times vector
                         for i in range(m):
                             acc = 0.0
@@ -707,7 +709,7 @@ def _backward_neurons(neurons, first, last, net, params, values, pre, grads, pgr
                     if learner:
                         grads[xs] += total * pvalues[ps]
             else:
-                xc = shape >> 32
+                xc = xn // wc
                 if W > 0 and xc == 1 and wr == m and wc == m:   # square matrix times vector
                     for i in range(m):
                         gi = g[i]
@@ -800,8 +802,9 @@ def _backward_general(v, net, params, values, pre, grads, pgrad, ws):
 
 
 # ----------------------------------------------------------------------------- the edge plan
-def edge_plan(kind, value_start, cols, input_start, edge_src, edge_weight, wstart, wrows, wcols) -> np.ndarray:
-    """The (E, 4) int64 plan of ``Net.edge_plan`` (numpy; built once per graph)."""
+def edge_plan(kind, value_start, input_start, edge_src, edge_weight, wstart, wrows, wcols) -> np.ndarray:
+    """The (E, 4) plan of ``Net.edge_plan`` (numpy; built once per graph): int32, which halves
+    the passes' memory traffic for it, unless the graph is too big for that."""
     targets = np.repeat(np.arange(kind.shape[0]), np.diff(input_start))
     weighted = np.isin(kind[targets], (WEIGHTED_ATOM, WEIGHTED_RULE))
     w = np.where(weighted, edge_weight, -1).astype(np.int64)
@@ -810,8 +813,11 @@ def edge_plan(kind, value_start, cols, input_start, edge_src, edge_weight, wstar
     plan[:, PLAN_XS] = value_start[edge_src]
     plan[:, PLAN_XN] = value_start[edge_src + 1] - value_start[edge_src]
     plan[:, PLAN_PS] = np.where(w >= 0, wstart[safe], -1)
-    plan[:, PLAN_SHAPE] = np.where(w >= 0, wrows[safe] | (wcols[safe] << 16), 0) | (cols[edge_src].astype(np.int64) << 32)
-    return plan
+    if w.size and max(wrows[safe].max(), wcols[safe].max()) >= 1 << 15:
+        raise NetworkError("a weight has 32768 or more rows or columns; the engine supports fewer")
+    plan[:, PLAN_SHAPE] = np.where(w >= 0, wrows[safe] | (wcols[safe] << 16), 0)
+    small = plan.size == 0 or (plan[:, PLAN_XS].max() < 2 ** 31 and plan[:, PLAN_PS].max() < 2 ** 31)
+    return plan.astype(np.int32) if small else plan
 
 
 # ----------------------------------------------------------------------------- workspace

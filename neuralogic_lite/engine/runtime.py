@@ -18,7 +18,7 @@ def net_of(graph: NeuralGraph) -> Net:
     """The graph arrays as the kernels take them (contiguous, kernel dtypes, with the edge plan)."""
     c = np.ascontiguousarray   # 32-bit ids keep the hot arrays small: the passes are memory-bound
     weights = graph.weights
-    plan = edge_plan(graph.kind, graph.value_start, graph.cols, graph.input_start, graph.edge_src.astype(np.int64),
+    plan = edge_plan(graph.kind, graph.value_start, graph.input_start, graph.edge_src.astype(np.int64),
                      graph.edge_weight, weights.start, np.asarray(weights.rows, np.int64),
                      np.asarray(weights.cols, np.int64))
     return Net(c(graph.kind, np.int8), c(graph.activation, np.int8), c(graph.reducer, np.int8),
