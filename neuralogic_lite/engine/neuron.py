@@ -51,7 +51,7 @@ Params = namedtuple("Params", "values start rows cols")
 #: prefix products q and gq (for the product combination), and the gradient of ``pre``.
 Workspace = namedtuple("Workspace", "p gp p_start p_rows p_cols q gq q_start q_rows q_cols gpre")
 #: Widths that get their own compiled passes (each one costs a compilation, cached on disk).
-MOST_LANES = 8
+MOST_LANES = 16
 
 
 @intrinsic
