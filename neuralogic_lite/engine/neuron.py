@@ -499,14 +499,13 @@ def _forward_neurons(neurons, first, last, net, params, values, pre, ws, learns,
                         for j in range(m):
                             lane[base + j] += t
                 else:
-                    xc = xn // wc
-                    if W > 0 and xc == 1 and wr == m and wc == m:   # square matrix times vector
+                    if W > 0 and xn == m and wr == m and wc == m:   # square matrix times vector
                         for i in range(m):
                             acc = 0.0
                             for q in range(m):
                                 acc += pvalues[ps + i * m + q] * values[xs + q]
                             lane[i] += acc
-                    elif xc == 1 and wr == m:   # matrix times column vector, the usual case
+                    elif xn == wc and wr == m:   # matrix times column vector, the usual case
                         # unsigned indices spare numba's negative-index checks, so the dot
                         # products vectorize
                         row = U(ps)
@@ -517,7 +516,8 @@ def _forward_neurons(neurons, first, last, net, params, values, pre, ws, learns,
                                 acc += pvalues[row + q] * values[U(xs) + q]
                             lane[U(base) + i] += acc
                             row += columns
-                    elif wr * xc == m:
+                    elif wr * (xn // wc) == m:   # matrix times matrix: x is wc x (xn / wc)
+                        xc = xn // wc
                         for i in range(wr):
                             for j in range(xc):
                                 acc = 0.0
@@ -709,8 +709,7 @@ def _backward_neurons(neurons, first, last, net, params, values, pre, grads, pgr
                     if learner:
                         grads[xs] += total * pvalues[ps]
             else:
-                xc = xn // wc
-                if W > 0 and xc == 1 and wr == m and wc == m:   # square matrix times vector
+                if W > 0 and xn == m and wr == m and wc == m:   # square matrix times vector
                     for i in range(m):
                         gi = g[i]
                         for q in range(m):
@@ -721,7 +720,7 @@ def _backward_neurons(neurons, first, last, net, params, values, pre, grads, pgr
                             for i in range(m):
                                 acc += pvalues[ps + i * m + q] * g[i]
                             grads[xs + q] += acc
-                elif xc == 1 and wr == m:   # matrix times column vector, the usual case
+                elif xn == wc and wr == m:   # matrix times column vector, the usual case
                     row = U(ps)
                     columns = U(wc)
                     for i in range(U(wr)):
@@ -732,7 +731,8 @@ def _backward_neurons(neurons, first, last, net, params, values, pre, grads, pgr
                             for q in range(columns):
                                 grads[U(xs) + q] += pvalues[row + q] * gi
                         row += columns
-                elif wr * xc == m:
+                elif wr * (xn // wc) == m:
+                    xc = xn // wc
                     for i in range(wr):
                         for q in range(wc):
                             acc = 0.0
