@@ -100,8 +100,7 @@ def structural(kind, activation, reducer, offset, rows, cols, group, extra, inpu
     rows2 = np.empty((2, _HEADER + most), np.int64)
     size = _capacity(n)
     mask = np.uint64(size - 1)
-    slot_rep = np.full(size, _EMPTY, np.int64)
-    slot_hash = np.zeros(size, np.uint64)
+    slots = np.full((size, 2), _EMPTY, np.int64)   # (first neuron, hash): one cache line per probe
     cls = np.empty(n, np.int64)
     for v in range(n):
         if through[v] != v:
@@ -144,13 +143,13 @@ def structural(kind, activation, reducer, offset, rows, cols, group, extra, inpu
                 s = h & mask
             # find the next candidate with the same hash and fan-in, or claim an empty slot
             while True:
-                r = slot_rep[s]
+                r = slots[s, 0]
                 if r == _EMPTY:
-                    slot_rep[s] = v
-                    slot_hash[s] = h
+                    slots[s, 0] = v
+                    slots[s, 1] = np.int64(h)
                     cls[v] = v
                     break
-                if slot_hash[s] == h and input_start[r + 1] - input_start[r] == length - _HEADER:
+                if slots[s, 1] == np.int64(h) and input_start[r + 1] - input_start[r] == length - _HEADER:
                     break
                 s = (s + np.uint64(1)) & mask
             if r == _EMPTY:

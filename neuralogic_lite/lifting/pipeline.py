@@ -47,14 +47,22 @@ def lift(graph: NeuralGraph, settings, evaluate: Evaluate | None = None, across_
     size = before[:2]
 
     def step(name: str, mode: str, detect) -> None:
-        nonlocal pending, size
+        nonlocal pending
+        settle()
         t0 = time.perf_counter()
         mapping, extra = detect()
         pending = resolve(mapping)
-        after = kept_size(graph, pending)
-        steps.append({"step": name, "mode": mode, "neurons": [size[0], after[0]], "edges": [size[1], after[1]],
+        steps.append({"step": name, "mode": mode, "neurons": [size[0], None], "edges": [size[1], None],
                       "seconds": time.perf_counter() - t0, **extra})
-        size = after
+
+    def settle(after: tuple[int, int] | None = None) -> None:
+        # the last step's sizes: what rewiring would keep (or kept: ``after``)
+        nonlocal size
+        if steps and steps[-1]["neurons"][1] is None:
+            t0 = time.perf_counter()
+            size = after or kept_size(graph, pending)
+            steps[-1]["neurons"][1], steps[-1]["edges"][1] = size
+            steps[-1]["seconds"] += time.perf_counter() - t0
 
     def materialize() -> None:
         nonlocal graph, pending
@@ -63,6 +71,7 @@ def lift(graph: NeuralGraph, settings, evaluate: Evaluate | None = None, across_
             graph = rewire(graph, pending)
             pending = None
             steps[-1]["seconds"] += time.perf_counter() - t0
+            settle((graph.neuron_count, graph.edge_count))
 
     if settings.prune != "off":
         step("prune", settings.prune, lambda: (chain_mapping(graph, settings.prune), {}))

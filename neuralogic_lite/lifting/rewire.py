@@ -39,9 +39,26 @@ def _resolve(mapping):
 
 @njit(cache=True)
 def _reachable(input_start, edge_src, rep, roots):
-    # the neurons the roots reach once every input is replaced by its kept neuron
+    # the neurons the roots reach once every input is replaced by its kept neuron.  When each
+    # neuron is kept by itself or an earlier one (pruning, structural lifting), inputs come
+    # before the neurons that read them, so one sweep from the last neuron down finds them all,
+    # in memory order; otherwise a depth-first search.
     n = input_start.shape[0] - 1
     mark = np.zeros(n, np.bool_)
+    earlier = True
+    for v in range(n):
+        if rep[v] > v:
+            earlier = False
+            break
+    if earlier:
+        for r in roots:
+            if r >= 0:
+                mark[r] = True
+        for v in range(n - 1, -1, -1):
+            if mark[v]:
+                for e in range(input_start[v], input_start[v + 1]):
+                    mark[rep[edge_src[e]]] = True
+        return mark
     stack = np.empty(n, np.int64)
     top = 0
     for r in roots:
