@@ -813,7 +813,8 @@ def edge_plan(kind, value_start, input_start, edge_src, edge_weight, wstart, wro
     plan[:, PLAN_XS] = value_start[edge_src]
     plan[:, PLAN_XN] = value_start[edge_src + 1] - value_start[edge_src]
     plan[:, PLAN_PS] = np.where(w >= 0, wstart[safe], -1)
-    if w.size and max(wrows[safe].max(), wcols[safe].max()) >= 1 << 15:
+    used = safe[w >= 0]
+    if used.size and max(wrows[used].max(), wcols[used].max()) >= 1 << 15:
         raise NetworkError("a weight has 32768 or more rows or columns; the engine supports fewer")
     plan[:, PLAN_SHAPE] = np.where(w >= 0, wrows[safe] | (wcols[safe] << 16), 0)
     small = plan.size == 0 or (plan[:, PLAN_XS].max() < 2 ** 31 and plan[:, PLAN_PS].max() < 2 ** 31)

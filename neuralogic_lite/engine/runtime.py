@@ -16,7 +16,7 @@ from .neuron import Net, Params, edge_plan, lanes_of, workspace
 
 def net_of(graph: NeuralGraph) -> Net:
     """The graph arrays as the kernels take them (contiguous, kernel dtypes, with the edge plan)."""
-    c = np.ascontiguousarray   # 32-bit ids keep the hot arrays small: the passes are memory-bound
+    c = np.ascontiguousarray   # 32-bit ids keep the hot arrays small
     weights = graph.weights
     plan = edge_plan(graph.kind, graph.value_start, graph.input_start, graph.edge_src.astype(np.int64),
                      graph.edge_weight, weights.start, np.asarray(weights.rows, np.int64),
