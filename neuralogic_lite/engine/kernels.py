@@ -12,7 +12,7 @@ import numpy as np
 from numba import njit
 
 from .functions import sigmoid
-from .neuron import FACT, WEIGHTED_ATOM, WEIGHTED_RULE, backward_neurons, forward_neurons, learning_neurons
+from .neuron import FACT, WEIGHTED_ATOM, WEIGHTED_RULE, backward_neurons, borrowed, forward_neurons, learning_neurons
 
 #: Samples: each one's support (CSR over neurons, topological) and output neuron, and its
 #: target (CSR over a flat float64 array; a 1-element target broadcasts over a vector output).
@@ -214,6 +214,10 @@ def train_epoch(order, batch_size, samples, net, params, opt, loss_code, loss_fa
     ``lanes``: the passes' width specialization (``neuron.lanes_of``); only the epochs take
     one, so that each new width compiles two kernels, not all of them.
     """
+    samples, net, params, opt, values, pre, grads, pgrad, ws, weight_start, weight_ids, touched, touched_ids, \
+        losses, outputs, output_start, learns = borrowed((samples, net, params, opt, values, pre, grads, pgrad, ws,
+                                                          weight_start, weight_ids, touched, touched_ids, losses,
+                                                          outputs, output_start, learns))
     grads[:] = 0.0
     count = 0
     elements = 0
@@ -263,6 +267,10 @@ def train_epoch_batched(order, batch_size, samples, net, params, opt, loss_code,
     """An epoch of minibatches: each batch's networks are evaluated once as one graph (so
     neurons that batch lifting merged across samples are computed once), all outputs seeded,
     one backward pass, one step.  Same results as per-sample passes at fixed weights."""
+    samples, net, params, opt, values, pre, grads, pgrad, ws, weight_start, weight_ids, touched, touched_ids, \
+        losses, outputs, output_start, learns, stamp = borrowed((samples, net, params, opt, values, pre, grads, pgrad,
+                                                                 ws, weight_start, weight_ids, touched, touched_ids,
+                                                                 losses, outputs, output_start, learns, stamp))
     grads[:] = 0.0
     buffer = np.empty(net.kind.shape[0], np.int64)
     mark = 0
@@ -295,6 +303,8 @@ def evaluate(samples, net, params, values, pre, ws, outputs, output_start, each)
     ``each=False`` evaluates every neuron once (fine when samples do not share neurons or
     share them consistently); ``each=True`` evaluates each sample's support in turn.
     """
+    samples, net, params, values, pre, ws, outputs, output_start = borrowed((samples, net, params, values, pre, ws,
+                                                                             outputs, output_start))
     if not each:
         forward_all(net, params, values, pre, ws)
     for s in range(samples.output.shape[0]):
