@@ -11,6 +11,7 @@ are all reachable as numpy arrays.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import os
 import time
@@ -66,6 +67,19 @@ class Built:
         """A zero array shaped like each sample's output (empty when it has no output neuron)."""
         graph = self.graph
         return [np.zeros(int(graph.rows[o] * graph.cols[o])) if o >= 0 else np.zeros(0) for o in graph.output]
+
+    @functools.cached_property
+    def target_problem(self) -> tuple[int, str] | None:
+        """The first sample whose target cannot be learned from, and why (checked once: a
+        built set's targets and output shapes do not change)."""
+        for i, t in enumerate(self.targets):
+            if np.isnan(t).any():
+                return i, "has no target value to learn from"
+        bad = shape_mismatch(self.output_shapes(), self.targets)
+        if bad is not None:
+            return bad, (f"has a target of {self.targets[bad].size} values, but the template's output for it "
+                         "has a different size")
+        return None
 
     def ranking_groups(self) -> list | None:
         """Knowledge-base mode (one example, many queries): the group each sample's answer is
@@ -210,17 +224,12 @@ class Model:
             on_epoch: Callable[[dict], None] | None = None) -> TrainResult:
         """Train on ``train_samples`` (model selection on ``validation`` if given)."""
         built = train_samples if isinstance(train_samples, Built) else self.build(train_samples)
-        if any(np.isnan(t).any() for t in built.targets):
-            missing = next(i for i, t in enumerate(built.targets) if np.isnan(t).any())
-            query = built.samples[int(built.graph.source[missing])].query
-            raise NeuraLogicLiteError(f"query {query.literal} has no target value to learn from", query.location)
+        if built.target_problem is not None:
+            bad, why = built.target_problem
+            query = built.samples[int(built.graph.source[bad])].query
+            raise NeuraLogicLiteError(f"query {query.literal} {why}", query.location)
         self.loss = built.loss or self._loss(built.targets)
         values = self._parameters(built)
-        bad = shape_mismatch(built.output_shapes(), built.targets)
-        if bad is not None:
-            query = built.samples[int(built.graph.source[bad])].query
-            raise NeuraLogicLiteError(f"the target of {query.literal} has {built.targets[bad].size} values, but "
-                                      "the template's output for it has a different size", query.location)
         val = None
         if validation is not None:
             vbuilt = validation if isinstance(validation, Built) else self.build(validation)

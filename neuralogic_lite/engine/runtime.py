@@ -85,8 +85,9 @@ class Network:
         return self._split(flat)
 
     def epoch(self, values: np.ndarray, optimizer: kernels.Optimizer, order: np.ndarray, batch_size: int,
-              loss_code: int, loss_factor: float) -> tuple[np.ndarray, list[np.ndarray], bool]:
-        """One training epoch (updates ``values`` in place): (losses, outputs seen, finite?)."""
+              loss_code: int, loss_factor: float) -> tuple[np.ndarray, np.ndarray, bool]:
+        """One training epoch (updates ``values`` in place): (losses, outputs seen, finite?).
+        The outputs are flat: sample s's at ``output_start[s]:output_start[s + 1]``."""
         params = self.params(values)
         pgrad = np.zeros_like(values)
         touched = np.zeros(len(self.graph.weights), np.int8)
@@ -111,7 +112,7 @@ class Network:
             finite = kernels.train_epoch(*arguments)
         else:
             finite = kernels.train_epoch_batched(*arguments, np.zeros(self.graph.neuron_count, np.int64))
-        return losses, self._split(flat), bool(finite)
+        return losses, flat, bool(finite)
 
     def gradients(self, values: np.ndarray, loss_code: int, loss_factor: float,
                   which: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
