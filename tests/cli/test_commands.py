@@ -241,12 +241,18 @@ def test_ctrl_c_keeps_the_best_model_and_writes_the_results(files, tmp_path):
     warm = [sys.executable, "-m", "neuralogic_lite.cli", "train", str(files["template"]), str(files["examples"]),
             "--epochs", "1", "--quiet"]
     assert subprocess.run(warm, capture_output=True).returncode == 0   # compiled kernels in numba's cache
+    # a shell that starts the test run in the background ignores SIGINT in it, and the child
+    # would inherit that: give it Ctrl-C's usual meaning
     proc = subprocess.Popen([sys.executable, "-m", "neuralogic_lite.cli", "train", str(files["template"]),
                              str(files["examples"]), "--epochs", "100000000", "--out", str(out), "--quiet"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(8)   # past the imports and the first epochs
-    proc.send_signal(signal.SIGINT)
-    stdout, stderr = proc.communicate(timeout=120)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    try:
+        time.sleep(8)   # past the imports and the first epochs
+        proc.send_signal(signal.SIGINT)
+        stdout, stderr = proc.communicate(timeout=120)
+    finally:
+        proc.kill()   # no runaway training if the signal went unheard
     assert proc.returncode == 130, stderr
     assert "interrupted" in stderr and "Traceback" not in stderr
     results = json.loads((out / "results.json").read_text())
