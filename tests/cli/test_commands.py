@@ -156,6 +156,8 @@ MISTAKES = [
      ["train", "{c.txt}", "{examples}"], "cycle"),
     ("no target", {"n.txt": "predict :- <[1.0, 0.5]> f(1), e(1, 1)."}, ["train", "{template}", "{n.txt}"],
      "no target value"),
+    ("target size", {"e.txt": "f(1), e(1, 1).\nf(2), e(2, 2).", "q.txt": "[1.0, 0.0, 1.0] predict.\n1.0 predict."},
+     ["train", "{template}", "{e.txt}", "{q.txt}"], "has a target of 3 values"),
     ("not UTF-8", {}, ["check", "{binary}"], "not UTF-8"),
     ("convert without a TU dataset", {}, ["convert", "tu", "{empty}"], "expected one TU dataset"),
     ("convert csv with one file", {"e.csv": "graph_id,source,target\n"}, ["convert", "csv", "{e.csv}"],
