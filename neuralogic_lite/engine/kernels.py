@@ -297,22 +297,14 @@ def train_epoch_batched(order, batch_size, samples, net, params, opt, loss_code,
 
 
 @njit(cache=True)
-def evaluate(samples, net, params, values, pre, ws, outputs, output_start, each):
-    """Outputs of all samples at the current weights.
-
-    ``each=False`` evaluates every neuron once (fine when samples do not share neurons or
-    share them consistently); ``each=True`` evaluates each sample's support in turn.
-    """
-    samples, net, params, values, pre, ws, outputs, output_start = borrowed((samples, net, params, values, pre, ws,
-                                                                             outputs, output_start))
-    if not each:
-        forward_all(net, params, values, pre, ws)
+def evaluate(samples, net, params, values, pre, ws, outputs, output_start):
+    """Outputs of all samples at the current weights: every neuron is evaluated once (samples
+    that share a neuron share its value)."""
+    forward_all(net, params, values, pre, ws)
     for s in range(samples.output.shape[0]):
         out = samples.output[s]
         if out < 0:
             continue
-        if each:
-            forward_sample(s, samples, net, params, values, pre, ws)
         vs = net.value_start[out]
         for j in range(net.value_start[out + 1] - vs):
             outputs[output_start[s] + j] = values[vs + j]

@@ -80,7 +80,7 @@ class Network:
         params = self.params(values)
         flat = np.zeros(self.output_start[-1])
         kernels.evaluate(self.samples, self.net, params, self.values, self.pre, self.workspace(params), flat,
-                         self.output_start, False)
+                         self.output_start)
         self._evaluated_at = values.copy()
         return self._split(flat)
 
