@@ -466,7 +466,7 @@ def _forward_neurons(neurons, first, last, net, params, values, pre, ws, learns,
         # as the pre-activation and replaces the value (no array variable is rebound in this
         # loop: in numba that would cost reference counting per neuron)
         summing = op == SUM or op == AVG
-        if lanes is not None and (n != W or not summing or act > LAST_ELEMENTWISE):   # facts, negations: above
+        if lanes is not None and ((n != W and n != 1) or not summing or act > LAST_ELEMENTWISE):
             _forward_any(neurons, position, position + 1, net, params, values, pre, ws, learns, None)
             continue
         if summing:   # into lane[base:base + m]: the registers, or the value itself when W = 0
@@ -533,20 +533,21 @@ def _forward_neurons(neurons, first, last, net, params, values, pre, ws, learns,
                         # products vectorize
                         row = U(ps)
                         columns = U(wc)
-                        for i in range(U(wr)):
+                        for i in range(m):
                             acc = 0.0
                             for q in range(columns):
                                 acc += pvalues[row + q] * values[U(xs) + q]
-                            lane[U(base) + i] += acc
+                            lane[base + i] += acc
                             row += columns
                     elif wr * (xn // wc) == m:   # matrix times matrix: x is wc x (xn / wc)
                         xc = xn // wc
-                        for i in range(wr):
-                            for j in range(xc):
-                                acc = 0.0
-                                for q in range(wc):
-                                    acc += pvalues[ps + i * wc + q] * values[xs + q * xc + j]
-                                lane[base + i * xc + j] += acc
+                        for o in range(m):   # output element o = (i, j)
+                            i = o // xc
+                            j = o - i * xc
+                            acc = 0.0
+                            for q in range(wc):
+                                acc += pvalues[ps + i * wc + q] * values[xs + q * xc + j]
+                            lane[base + o] += acc
                     else:   # a 1x1 product (row times column) added to every element
                         acc = 0.0
                         for q in range(wc):
@@ -554,8 +555,11 @@ def _forward_neurons(neurons, first, last, net, params, values, pre, ws, learns,
                         for j in range(m):
                             lane[base + j] += acc
             scale = 1.0 / k if op == AVG and k > 1 else 1.0
-            for j in range(m):
-                values[vs + j] = lane[base + j] * scale
+            if W > 0 and n != W:   # a scalar: every lane holds it
+                values[vs] = lane[0] * scale
+            else:
+                for j in range(m):
+                    values[vs + j] = lane[base + j] * scale
         elif lanes is None:   # numba leaves this out of the width-W pass, which hands such neurons over
             count = _gather(v, net, params, values, ws)
             _combine(op, count, ws, values[vs:vs + n], n)
@@ -626,7 +630,7 @@ def _backward_neurons(neurons, first, last, net, params, values, pre, grads, pgr
         n = value_start[v + 1] - vs
         op = reducers[v]
         plain = kind == FACT or kind == NEGATION or op == SUM or op == AVG
-        if lanes is not None and (n != W or not plain or activations[v] > LAST_ELEMENTWISE):
+        if lanes is not None and ((n != W and n != 1) or not plain or activations[v] > LAST_ELEMENTWISE):
             _backward_any(neurons, position, position + 1, net, params, values, pre, grads, pgrad, ws, learns,
                           consume, None)
             continue
@@ -643,7 +647,12 @@ def _backward_neurons(neurons, first, last, net, params, values, pre, grads, pgr
                     grads[xs + i] -= grads[vs + i]
         else:
             act = activations[v]
-            if act == IDENTITY:
+            if W > 0 and n != W:   # a scalar: g = (dL/dpre, 0, ..., 0)
+                for i in range(m):
+                    g[i] = 0.0
+                g[0] = grads[vs] if act == IDENTITY else \
+                    grads[vs] * elementwise_derivative(act, pre[vs], values[vs])
+            elif act == IDENTITY:
                 for i in range(m):
                     g[i] = grads[vs + i]
             elif act <= LAST_ELEMENTWISE:
@@ -653,8 +662,11 @@ def _backward_neurons(neurons, first, last, net, params, values, pre, grads, pgr
                 r, c = _pre_shape(v, net)
                 transform_backward(act, pre[vs:vs + n], values[vs:vs + n], grads[vs:vs + n], g, r, c)
         if consume:
-            for i in range(m):
-                grads[vs + i] = 0.0
+            if W > 0 and n != W:
+                grads[vs] = 0.0
+            else:
+                for i in range(m):
+                    grads[vs + i] = 0.0
         if kind == FACT or kind == NEGATION:
             continue
         if op != SUM and op != AVG:
@@ -746,7 +758,7 @@ def _backward_neurons(neurons, first, last, net, params, values, pre, grads, pgr
                 elif xn == wc and wr == m:   # matrix times column vector, the usual case
                     row = U(ps)
                     columns = U(wc)
-                    for i in range(U(wr)):
+                    for i in range(m):
                         gi = g[i]
                         for q in range(columns):
                             pgrad[row + q] += gi * values[U(xs) + q]
@@ -754,18 +766,16 @@ def _backward_neurons(neurons, first, last, net, params, values, pre, grads, pgr
                             for q in range(columns):
                                 grads[U(xs) + q] += pvalues[row + q] * gi
                         row += columns
-                elif wr * (xn // wc) == m:
+                elif wr * (xn // wc) == m:   # matrix times matrix
                     xc = xn // wc
-                    for i in range(wr):
+                    for o in range(m):   # output element o = (i, j)
+                        i = o // xc
+                        j = o - i * xc
+                        go = g[o]
                         for q in range(wc):
-                            acc = 0.0
-                            wiq = pvalues[ps + i * wc + q]
-                            for j in range(xc):
-                                gij = g[i * xc + j]
-                                acc += gij * values[xs + q * xc + j]
-                                if learner:
-                                    grads[xs + q * xc + j] += wiq * gij
-                            pgrad[ps + i * wc + q] += acc
+                            pgrad[ps + i * wc + q] += go * values[xs + q * xc + j]
+                            if learner:
+                                grads[xs + q * xc + j] += pvalues[ps + i * wc + q] * go
                 else:
                     total = 0.0
                     for j in range(m):
