@@ -159,9 +159,11 @@ def _touch(s, weight_start, weight_ids, touched, touched_ids, count):
 def _step(opt, params, pgrad, touched, touched_ids, count, scale):
     """One update of every weight the batch touched; then clear their gradients."""
     opt.step[0] += 1
-    t = opt.step[0]
-    fix1 = 1.0 / (1.0 - opt.beta1 ** t)
-    fix2 = 1.0 / (1.0 - opt.beta2 ** t)
+    fix1 = fix2 = 1.0
+    if opt.code == ADAM:   # the bias corrections (two powers: a tenth of a small sample's step)
+        t = opt.step[0]
+        fix1 = 1.0 / (1.0 - opt.beta1 ** t)
+        fix2 = 1.0 / (1.0 - opt.beta2 ** t)
     for i in range(count):
         w = touched_ids[i]
         touched[w] = 0
@@ -182,9 +184,10 @@ def _step(opt, params, pgrad, touched, touched_ids, count, scale):
 
 # ----------------------------------------------------------------------------- epochs
 @njit(cache=True)
-def _seed_output(s, samples, net, values, grads, outputs, output_start, losses, loss_code, loss_factor):
+def _seed_output(s, samples, net, values, grads, outputs, output_start, losses, loss_code, loss_factor, scratch):
     """Record sample s's output and loss and add dL/doutput to its neuron's gradient; return the
-    number of target elements (-1 when the loss is not finite)."""
+    number of target elements (-1 when the loss is not finite).  ``scratch``: room for dL/doutput
+    (at least the output's size; no allocation per sample)."""
     out = samples.output[s]
     vs = net.value_start[out]
     n = net.value_start[out + 1] - vs
@@ -192,7 +195,7 @@ def _seed_output(s, samples, net, values, grads, outputs, output_start, losses, 
     for j in range(n):
         outputs[output_start[s] + j] = y[j]
     t = samples.targets[samples.target_start[s]:samples.target_start[s + 1]]
-    g = np.zeros(n)
+    g = scratch[:n]
     losses[s] = loss_and_gradient(loss_code, loss_factor, y, t, g)
     if not math.isfinite(losses[s]):
         return -1
@@ -229,7 +232,8 @@ def train_epoch(order, batch_size, samples, net, params, opt, loss_code, loss_fa
         first = samples.start[s]
         last = samples.start[s + 1]
         forward_neurons(samples.neurons, first, last, net, params, values, pre, ws, learns, lanes)
-        seeded = _seed_output(s, samples, net, values, grads, outputs, output_start, losses, loss_code, loss_factor)
+        seeded = _seed_output(s, samples, net, values, grads, outputs, output_start, losses, loss_code, loss_factor,
+                              ws.gpre)
         if seeded < 0:
             return False
         elements += seeded
@@ -285,7 +289,7 @@ def train_epoch_batched(order, batch_size, samples, net, params, opt, loss_code,
             if samples.output[s] < 0:
                 continue
             seeded = _seed_output(s, samples, net, values, grads, outputs, output_start, losses, loss_code,
-                                  loss_factor)
+                                  loss_factor, ws.gpre)
             if seeded < 0:
                 return False
             elements += seeded

@@ -423,8 +423,11 @@ def _product_fold_backward(k, ws, g, n):
 #
 # Both passes are compiled once per lane width W = len(lanes) (``lanes_of``).  The neurons of
 # width W that sum or average run with W a compile-time constant: the loops over elements
-# unroll and the accumulators live in registers (``_stack``), which takes a third off both
-# passes on the mutagenesis GNN.  Every other neuron is handed, one call each, to the same pass
+# unroll and the accumulators live in registers (``_stack``; LLVM keeps them there only while
+# every index into them is a constant), which takes a third off both passes on the mutagenesis
+# GNN.  Scalar sums (outputs, usually) run there too, in the same W lanes: every lane holds the
+# scalar, and the backward pass's dL/dpre is (g, 0, ..., 0), so each element-wise rule below
+# gives the scalar's result.  Every other neuron is handed, one call each, to the same pass
 # compiled with ``lanes=None``, where widths are read at run time.
 
 def _forward_neurons(neurons, first, last, net, params, values, pre, ws, learns, lanes):

@@ -27,9 +27,9 @@ def net_of(graph: NeuralGraph) -> Net:
                c(graph.edge_weight, np.int32), plan)
 
 
-def params_of(weights: WeightTable, values: np.ndarray) -> Params:
-    """A flat parameter vector with the table's layout."""
-    return Params(values, weights.start, np.asarray(weights.rows, np.int64), np.asarray(weights.cols, np.int64))
+def layout_of(weights: WeightTable) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(start, rows, cols) of every weight in the flat parameter buffer, as the kernels take them."""
+    return weights.start, np.asarray(weights.rows, np.int64), np.asarray(weights.cols, np.int64)
 
 
 class Network:
@@ -54,9 +54,14 @@ class Network:
         self._sample_weights = None
         self._learns = None
         self._evaluated_at = None   # the parameters every neuron's value was last computed from
+        self._layout = None         # (weights in the table, its layout_of): the table may grow later
 
     def params(self, values: np.ndarray) -> Params:
-        return params_of(self.graph.weights, values)
+        """The kernels' view of a flat parameter vector (the layout is computed once per table size)."""
+        weights = self.graph.weights
+        if self._layout is None or self._layout[0] != len(weights):
+            self._layout = (len(weights), layout_of(weights))
+        return Params(values, *self._layout[1])
 
     def workspace(self, params: Params):
         if self._workspace is None:
@@ -66,14 +71,14 @@ class Network:
     def _split(self, flat: np.ndarray) -> list[np.ndarray]:
         return [flat[a:b].copy() for a, b in zip(self.output_start[:-1], self.output_start[1:])]
 
-    def _constants_ready(self, values: np.ndarray, learnable: np.ndarray) -> bool:
+    def _constants_ready(self, values: np.ndarray) -> bool:
         """Whether the constant neurons hold their values for these parameters: they depend on
-        the weights that do not learn only, so they are computed once, not every epoch."""
+        the weights that do not learn only (``_learns``), so they are computed once, not every
+        epoch."""
         last = self._evaluated_at
         if last is None or last.shape != values.shape:
             return False
-        fixed = ~np.repeat(learnable.astype(bool), np.diff(self.graph.weights.start))
-        return np.array_equal(last[fixed], values[fixed])
+        return np.array_equal(last[self._learns[2]], values[self._learns[2]])
 
     def outputs(self, values: np.ndarray) -> list[np.ndarray]:
         """Every sample's output at parameters ``values`` (empty for samples without one)."""
@@ -100,9 +105,11 @@ class Network:
                                                           len(self.graph.weights))
         key = np.asarray(optimizer.learnable, np.int8)
         if self._learns is None or not np.array_equal(self._learns[0], key):
-            self._learns = (key.copy(), kernels.learning_neurons(self.net, key))
+            # (which weights learn, which neurons learn, which parameter values stay fixed)
+            self._learns = (key.copy(), kernels.learning_neurons(self.net, key),
+                            ~np.repeat(key.astype(bool), np.diff(params.start)))
         learns = self._learns[1]
-        if not self._constants_ready(values, key):
+        if not self._constants_ready(values):
             kernels.forward_constants(self.net, params, self.values, self.pre, self.workspace(params), learns)
             self._evaluated_at = values.copy()
         arguments = (np.ascontiguousarray(order, np.int64), batch_size, self.samples, self.net, params, optimizer,
