@@ -58,6 +58,7 @@ class WeightTable:
     _constants: dict[tuple, int] = field(default_factory=dict, repr=False)
     embeddings: dict[int, str] = field(default_factory=dict)    # weight id -> the ground atom it embeds
     _by_atom: dict[str, int] = field(default_factory=dict, repr=False)
+    _start: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     def __len__(self) -> int:
         return len(self.names)
@@ -69,8 +70,11 @@ class WeightTable:
 
     @property
     def start(self) -> np.ndarray:
-        sizes = np.array(self.rows, np.int64) * np.array(self.cols, np.int64)
-        return np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+        # weights are only ever appended, so the offsets are recomputed only when the table grew
+        if self._start is None or self._start.shape[0] != len(self.names) + 1:
+            sizes = np.array(self.rows, np.int64) * np.array(self.cols, np.int64)
+            self._start = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+        return self._start
 
     def _append(self, name: str, shape: tuple[int, int], learnable: bool, initial, in_state_dict: bool) -> int:
         self.names.append(name)
