@@ -47,13 +47,16 @@ def settings(**changes):
 def epoch_seconds(builts: dict, epochs: int) -> dict:
     """Median wall time of one epoch on each built graph (after two warm-up epochs): of
     ``Model.fit`` (one epoch), and of the engine's epoch kernel alone (``Network.epoch``).
-    The graphs take turns, so a load change on the machine hits them alike."""
+    The graphs take turns, so a load change on the machine hits them alike; each turn starts
+    with an untimed epoch, so that both timings see the caches as training does (the previous
+    epoch ran on the same graph), not as the other graph left them."""
     models = {name: Model(TEMPLATE, settings()) for name in builts}
     fit: dict = {name: [] for name in builts}
     kernel: dict = {name: [] for name in builts}
     for round in range(epochs + 2):
         for name, built in builts.items():
             model = models[name]
+            model.fit(built)
             start = time.perf_counter()
             model.fit(built)
             middle = time.perf_counter()
