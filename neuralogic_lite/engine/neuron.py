@@ -653,8 +653,7 @@ def _backward_neurons(neurons, first, last, net, params, values, pre, grads, pgr
             if W > 0 and n != W:   # a scalar: g = (dL/dpre, 0, ..., 0)
                 for i in range(m):
                     g[i] = 0.0
-                g[0] = grads[vs] if act == IDENTITY else \
-                    grads[vs] * elementwise_derivative(act, pre[vs], values[vs])
+                g[0] = grads[vs] * elementwise_derivative(act, pre[vs], values[vs])
             elif act == IDENTITY:
                 for i in range(m):
                     g[i] = grads[vs + i]

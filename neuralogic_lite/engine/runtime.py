@@ -17,19 +17,17 @@ from .neuron import Net, Params, edge_plan, lanes_of, workspace
 def net_of(graph: NeuralGraph) -> Net:
     """The graph arrays as the kernels take them (contiguous, kernel dtypes, with the edge plan)."""
     c = np.ascontiguousarray   # 32-bit ids keep the hot arrays small
-    weights = graph.weights
     plan = edge_plan(graph.kind, graph.value_start, graph.input_start, graph.edge_src.astype(np.int64),
-                     graph.edge_weight, weights.start, np.asarray(weights.rows, np.int64),
-                     np.asarray(weights.cols, np.int64))
+                     graph.edge_weight, *graph.weights.layout)
     return Net(c(graph.kind, np.int8), c(graph.activation, np.int8), c(graph.reducer, np.int8),
                c(graph.offset, np.int32), c(graph.rows, np.int32), c(graph.cols, np.int32),
                c(graph.value_start, np.int64), c(graph.input_start, np.int64), c(graph.edge_src, np.int32),
                c(graph.edge_weight, np.int32), plan)
 
 
-def layout_of(weights: WeightTable) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(start, rows, cols) of every weight in the flat parameter buffer, as the kernels take them."""
-    return weights.start, np.asarray(weights.rows, np.int64), np.asarray(weights.cols, np.int64)
+def params_of(weights: WeightTable, values: np.ndarray) -> Params:
+    """A flat parameter vector with the table's layout."""
+    return Params(values, *weights.layout)
 
 
 class Network:
@@ -54,14 +52,9 @@ class Network:
         self._sample_weights = None
         self._learns = None
         self._evaluated_at = None   # the parameters every neuron's value was last computed from
-        self._layout = None         # (weights in the table, its layout_of): the table may grow later
 
     def params(self, values: np.ndarray) -> Params:
-        """The kernels' view of a flat parameter vector (the layout is computed once per table size)."""
-        weights = self.graph.weights
-        if self._layout is None or self._layout[0] != len(weights):
-            self._layout = (len(weights), layout_of(weights))
-        return Params(values, *self._layout[1])
+        return params_of(self.graph.weights, values)
 
     def workspace(self, params: Params):
         if self._workspace is None:

@@ -58,7 +58,7 @@ class WeightTable:
     _constants: dict[tuple, int] = field(default_factory=dict, repr=False)
     embeddings: dict[int, str] = field(default_factory=dict)    # weight id -> the ground atom it embeds
     _by_atom: dict[str, int] = field(default_factory=dict, repr=False)
-    _start: np.ndarray | None = field(default=None, repr=False, compare=False)
+    _layout: tuple | None = field(default=None, init=False, repr=False, compare=False)
 
     def __len__(self) -> int:
         return len(self.names)
@@ -70,11 +70,16 @@ class WeightTable:
 
     @property
     def start(self) -> np.ndarray:
-        # weights are only ever appended, so the offsets are recomputed only when the table grew
-        if self._start is None or self._start.shape[0] != len(self.names) + 1:
-            sizes = np.array(self.rows, np.int64) * np.array(self.cols, np.int64)
-            self._start = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
-        return self._start
+        return self.layout[0]
+
+    @property
+    def layout(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(start, rows, cols) as int64 arrays, as the kernels take them.  Weights are only ever
+        appended, so they are recomputed only when the table grew."""
+        if self._layout is None or self._layout[0].shape[0] != len(self.names) + 1:
+            rows, cols = np.array(self.rows, np.int64), np.array(self.cols, np.int64)
+            self._layout = (np.concatenate([[0], np.cumsum(rows * cols)]).astype(np.int64), rows, cols)
+        return self._layout
 
     def _append(self, name: str, shape: tuple[int, int], learnable: bool, initial, in_state_dict: bool) -> int:
         self.names.append(name)
