@@ -13,11 +13,12 @@ the rule neurons inside an aggregation neuron, which its subsumption engine deci
   reachable differ.  These differences stay at any number of decimals (the ``iso8`` runs).
   In molecule 20 of ``template_gnn``, for example, the averages for ``l2_embed(d68_3)`` and
   ``l2_embed(d68_22)`` agree; the reference reaches d68_22 first, because it grounds
-  ``predict :- l3_embed(X)`` in its matching engine's order of constants (15, 27, 32, 13, ...),
-  which is neither the file's order nor a hash order of the constants or of the facts.  That
-  engine also picks its variable order at random (its own seeded generator, shared by every
-  match of the run): with another seed, 64 of that molecule's 175 aggregation neurons get
-  their inputs in another order.  Reproducing the order means reproducing the engine.
+  ``predict :- l3_embed(X)`` in an order of X (15, 27, 32, 13, ...) that is neither the file's,
+  nor its matching engine's numbering of the constants, nor a hash order of the constants or
+  of the facts.  That engine also picks its variable order at random (its own seeded
+  generator, shared by every match of the run): with another seed, 64 of that molecule's 175
+  aggregation neurons get their inputs in another order (the counts stay).  Reproducing the
+  order means reproducing the engine.
 * Float noise at 12 decimals: structurally equal neurons whose inputs are summed in another
   order differ in the last bits and round apart in one engine and not in the other.  The
   order of summation inside aggregation neurons, and which weight gets which random draw
