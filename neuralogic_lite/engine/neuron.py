@@ -14,11 +14,12 @@ from __future__ import annotations
 from collections import namedtuple
 
 import numpy as np
-from numba import carray, njit, types
+from numba import carray, types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
 from ..errors import NetworkError
+from ..jit import njit
 from ..network.graph import Kind
 from ..network.shapes import product_shape
 from ..ops import Op

@@ -9,7 +9,7 @@ classes of the inputs, so they are built on the fly in topological order (``stru
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from ..jit import njit
 
 from ..grounding.joins import capacity as _capacity
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
-from numba import njit
+from ..jit import njit
 
 from ..network.graph import NeuralGraph
 from ..network.topology import levels, supports

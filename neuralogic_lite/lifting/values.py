@@ -26,7 +26,7 @@ from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import Callable
 
 import numpy as np
-from numba import njit
+from ..jit import njit
 
 from ..errors import NeuraLogicLiteWarning
 from ..network.graph import Kind, NeuralGraph

@@ -9,7 +9,7 @@ input of full size.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from ..jit import njit
 
 from ..ops import Op
 from .graph import Kind
