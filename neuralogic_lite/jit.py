@@ -37,7 +37,7 @@ def cache_dir(module: Path) -> Path | None:
     """The directory numba keeps ``module``'s kernels in, found as numba finds it."""
     from numba.core import caching
 
-    implementation = getattr(caching, "CacheImpl", None) or caching._CacheImpl   # renamed in numba 0.62
+    implementation = getattr(caching, "CacheImpl", None) or caching._CacheImpl   # older numba: _CacheImpl
     for locator in implementation._locator_classes:
         found = locator.from_function(cache_dir, str(module))
         if found is not None:
@@ -45,8 +45,9 @@ def cache_dir(module: Path) -> Path | None:
     return None
 
 
-def refresh(package: Path = Path(__file__).resolve().parent) -> None:
-    """Delete the cached kernels of ``package`` wherever they predate its current sources."""
+def refresh(package: Path = Path(__file__).parent) -> None:
+    """Delete the cached kernels of ``package`` wherever they predate its current sources.
+    (The path is the one numba sees, unresolved: its user-wide cache names directories by it.)"""
     try:
         modules = jitted_modules(package)
         current = fingerprint(package, modules)
