@@ -10,8 +10,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from ..jit import njit
 
+from ..jit import njit
 from ..ops import Op
 
 IDENTITY, SIGMOID, TANH, RELU, LEAKYRELU = int(Op.IDENTITY), int(Op.SIGMOID), int(Op.TANH), int(Op.RELU), \

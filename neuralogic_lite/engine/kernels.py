@@ -9,8 +9,8 @@ import math
 from collections import namedtuple
 
 import numpy as np
-from ..jit import njit
 
+from ..jit import njit
 from .functions import sigmoid
 from .neuron import FACT, WEIGHTED_ATOM, WEIGHTED_RULE, backward_neurons, borrowed, forward_neurons, learning_neurons
 

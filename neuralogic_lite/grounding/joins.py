@@ -6,6 +6,7 @@ with open addressing, so they work for any key width, and run in numba (``cache=
 from __future__ import annotations
 
 import numpy as np
+
 from ..jit import njit
 
 _EMPTY = -1

@@ -9,9 +9,9 @@ classes of the inputs, so they are built on the fly in topological order (``stru
 from __future__ import annotations
 
 import numpy as np
-from ..jit import njit
 
 from ..grounding.joins import capacity as _capacity
+from ..jit import njit
 
 _EMPTY = -1
 _SEED, _PRIME, _SHIFT = np.uint64(1469598103934665603), np.uint64(1099511628211), np.uint64(29)

@@ -10,8 +10,8 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
-from ..jit import njit
 
+from ..jit import njit
 from ..network.graph import NeuralGraph
 from ..network.topology import levels, supports
 

@@ -26,9 +26,9 @@ from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import Callable
 
 import numpy as np
-from ..jit import njit
 
 from ..errors import NeuraLogicLiteWarning
+from ..jit import njit
 from ..network.graph import Kind, NeuralGraph
 from ..ops import Op
 from .draws import JavaRandom, draw, hashset_order

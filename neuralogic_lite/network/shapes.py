@@ -9,8 +9,8 @@ input of full size.
 from __future__ import annotations
 
 import numpy as np
-from ..jit import njit
 
+from ..jit import njit
 from ..ops import Op
 from .graph import Kind
 
