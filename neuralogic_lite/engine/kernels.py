@@ -13,6 +13,7 @@ import numpy as np
 from ..jit import njit
 from .functions import sigmoid
 from .neuron import FACT, WEIGHTED_ATOM, WEIGHTED_RULE, backward_neurons, borrowed, forward_neurons, learning_neurons
+from .plan import backward as plan_backward, build, forward as plan_forward
 
 #: Samples: each one's support (CSR over neurons, topological) and output neuron, and its
 #: target (CSR over a flat float64 array; a 1-element target broadcasts over a vector output).
@@ -26,10 +27,30 @@ MSE, SOFTENTROPY, CROSSENTROPY = 0, 1, 2
 
 
 @njit(cache=True)
-def forward_all(net, params, values, pre, ws):
+def forward(neurons, first, last, net, params, values, pre, ws, learns, lanes, plan):
+    """Evaluate ``neurons[first:last]`` (ascending): neuron by neuron, or, given a ``plan``
+    (``engine.plan``), planned as stages of products first."""
+    if plan is None:
+        forward_neurons(neurons, first, last, net, params, values, pre, ws, learns, lanes, None)
+    else:
+        build(plan, neurons, first, last, learns, net.input_start, net.edge_src, net.edge_weight, params.rows)
+        plan_forward(plan, net, params, values, pre, ws, learns)
+
+
+@njit(cache=True)
+def backward(neurons, first, last, net, params, values, pre, grads, pgrad, ws, learns, consume, lanes, plan):
+    """Push the gradients of the neurons the last ``forward`` evaluated (same arguments)."""
+    if plan is None:
+        backward_neurons(neurons, first, last, net, params, values, pre, grads, pgrad, ws, learns, consume, lanes, None)
+    else:
+        plan_backward(plan, net, params, values, pre, grads, pgrad, ws, learns, consume)
+
+
+@njit(cache=True)
+def forward_all(net, params, values, pre, ws, plan=None):
     """Evaluate every neuron once, in topological order."""
     n = net.kind.shape[0]
-    forward_neurons(np.arange(n), 0, n, net, params, values, pre, ws, np.ones(n, np.int8), None)
+    forward(np.arange(n), 0, n, net, params, values, pre, ws, np.ones(n, np.int8), None, plan)
 
 
 @njit(cache=True)
@@ -37,14 +58,14 @@ def forward_constants(net, params, values, pre, ws, learns):
     """Evaluate the neurons that depend on no learnable parameter (the epochs then skip them)."""
     constant = np.flatnonzero(learns == 0)
     forward_neurons(constant, 0, constant.shape[0], net, params, values, pre, ws, np.ones(learns.shape[0], np.int8),
-                    None)
+                    None, None)
 
 
 @njit(cache=True)
 def forward_sample(s, samples, net, params, values, pre, ws):
     n = net.kind.shape[0]
     forward_neurons(samples.neurons, samples.start[s], samples.start[s + 1], net, params, values, pre, ws,
-                    np.ones(n, np.int8), None)
+                    np.ones(n, np.int8), None, None)
 
 
 # ----------------------------------------------------------------------------- losses
@@ -207,7 +228,7 @@ def _seed_output(s, samples, net, values, grads, outputs, output_start, losses, 
 @njit(cache=True)
 def train_epoch(order, batch_size, samples, net, params, opt, loss_code, loss_factor,
                 values, pre, grads, pgrad, ws, weight_start, weight_ids, touched, touched_ids, losses, outputs,
-                output_start, learns, lanes):
+                output_start, learns, lanes, plan):
     """One epoch over ``order``: per sample forward, loss, backward; a step every batch.
 
     Outputs and losses are recorded as seen during training (before the sample's own update
@@ -215,12 +236,13 @@ def train_epoch(order, batch_size, samples, net, params, opt, loss_code, loss_fa
     the reference does.  Returns False if a value became NaN (the epoch stops there).  The
     values of the constant neurons (``learns == 0``) must be in place (``forward_constants``).
     ``lanes``: the passes' width specialization (``neuron.lanes_of``); only the epochs take
-    one, so that each new width compiles two kernels, not all of them.
+    one, so that each new width compiles two kernels, not all of them.  ``plan``: None, or
+    the arrays to run each sample as a plan of products in (``engine.plan``).
     """
     samples, net, params, opt, values, pre, grads, pgrad, ws, weight_start, weight_ids, touched, touched_ids, \
-        losses, outputs, output_start, learns = borrowed((samples, net, params, opt, values, pre, grads, pgrad, ws,
-                                                          weight_start, weight_ids, touched, touched_ids, losses,
-                                                          outputs, output_start, learns))
+        losses, outputs, output_start, learns, plan = borrowed((samples, net, params, opt, values, pre, grads, pgrad,
+                                                                ws, weight_start, weight_ids, touched, touched_ids,
+                                                                losses, outputs, output_start, learns, plan))
     grads[:] = 0.0
     count = 0
     elements = 0
@@ -231,14 +253,14 @@ def train_epoch(order, batch_size, samples, net, params, opt, loss_code, loss_fa
             continue
         first = samples.start[s]
         last = samples.start[s + 1]
-        forward_neurons(samples.neurons, first, last, net, params, values, pre, ws, learns, lanes)
+        forward(samples.neurons, first, last, net, params, values, pre, ws, learns, lanes, plan)
         seeded = _seed_output(s, samples, net, values, grads, outputs, output_start, losses, loss_code, loss_factor,
                               ws.gpre)
         if seeded < 0:
             return False
         elements += seeded
         count = _touch(s, weight_start, weight_ids, touched, touched_ids, count)
-        backward_neurons(samples.neurons, first, last, net, params, values, pre, grads, pgrad, ws, learns, True, lanes)
+        backward(samples.neurons, first, last, net, params, values, pre, grads, pgrad, ws, learns, True, lanes, plan)
         in_batch += 1
         if in_batch == batch_size:
             _step(opt, params, pgrad, touched, touched_ids, count, 1.0 / elements)
@@ -267,14 +289,15 @@ def _union(members, samples, stamp, mark, buffer):
 @njit(cache=True)
 def train_epoch_batched(order, batch_size, samples, net, params, opt, loss_code, loss_factor, values, pre, grads,
                         pgrad, ws, weight_start, weight_ids, touched, touched_ids, losses, outputs, output_start,
-                        learns, lanes, stamp):
+                        learns, lanes, plan, stamp):
     """An epoch of minibatches: each batch's networks are evaluated once as one graph (so
     neurons that batch lifting merged across samples are computed once), all outputs seeded,
     one backward pass, one step.  Same results as per-sample passes at fixed weights."""
     samples, net, params, opt, values, pre, grads, pgrad, ws, weight_start, weight_ids, touched, touched_ids, \
-        losses, outputs, output_start, learns, stamp = borrowed((samples, net, params, opt, values, pre, grads, pgrad,
-                                                                 ws, weight_start, weight_ids, touched, touched_ids,
-                                                                 losses, outputs, output_start, learns, stamp))
+        losses, outputs, output_start, learns, plan, stamp = borrowed((samples, net, params, opt, values, pre, grads,
+                                                                       pgrad, ws, weight_start, weight_ids, touched,
+                                                                       touched_ids, losses, outputs, output_start,
+                                                                       learns, plan, stamp))
     grads[:] = 0.0
     buffer = np.empty(net.kind.shape[0], np.int64)
     mark = 0
@@ -282,7 +305,7 @@ def train_epoch_batched(order, batch_size, samples, net, params, opt, loss_code,
         members = order[first:first + batch_size]
         mark += 1
         union = _union(members, samples, stamp, mark, buffer)
-        forward_neurons(union, 0, union.shape[0], net, params, values, pre, ws, learns, lanes)
+        forward(union, 0, union.shape[0], net, params, values, pre, ws, learns, lanes, plan)
         count = 0
         elements = 0
         for s in members:
@@ -294,17 +317,17 @@ def train_epoch_batched(order, batch_size, samples, net, params, opt, loss_code,
                 return False
             elements += seeded
             count = _touch(s, weight_start, weight_ids, touched, touched_ids, count)
-        backward_neurons(union, 0, union.shape[0], net, params, values, pre, grads, pgrad, ws, learns, True, lanes)
+        backward(union, 0, union.shape[0], net, params, values, pre, grads, pgrad, ws, learns, True, lanes, plan)
         if elements > 0:
             _step(opt, params, pgrad, touched, touched_ids, count, 1.0 / elements)
     return True
 
 
 @njit(cache=True)
-def evaluate(samples, net, params, values, pre, ws, outputs, output_start):
+def evaluate(samples, net, params, values, pre, ws, outputs, output_start, plan):
     """Outputs of all samples at the current weights: every neuron is evaluated once (samples
     that share a neuron share its value)."""
-    forward_all(net, params, values, pre, ws)
+    forward_all(net, params, values, pre, ws, plan)
     for s in range(samples.output.shape[0]):
         out = samples.output[s]
         if out < 0:
@@ -315,10 +338,13 @@ def evaluate(samples, net, params, values, pre, ws, outputs, output_start):
 
 
 @njit(cache=True)
-def gradients(samples, which, net, params, loss_code, loss_factor, values, pre, grads, pgrad, ws, losses):
+def gradients(samples, which, net, params, loss_code, loss_factor, values, pre, grads, pgrad, ws, losses, plan):
     """dL/dweights summed over the samples ``which`` (into pgrad) and dL/dneuron (grads), at
     the current weights, without updating anything: for gradient checks and for users."""
-    forward_all(net, params, values, pre, ws)
+    n = net.kind.shape[0]
+    everything = np.arange(n)
+    every = np.ones(n, np.int8)
+    forward(everything, 0, n, net, params, values, pre, ws, every, None, plan)
     for i in range(grads.shape[0]):
         grads[i] = 0.0
     for s in which:
@@ -326,12 +352,10 @@ def gradients(samples, which, net, params, loss_code, loss_factor, values, pre, 
         if out < 0:
             continue
         vs = net.value_start[out]
-        n = net.value_start[out + 1] - vs
+        size = net.value_start[out + 1] - vs
         t = samples.targets[samples.target_start[s]:samples.target_start[s + 1]]
-        g = np.zeros(n)
-        losses[s] = loss_and_gradient(loss_code, loss_factor, values[vs:vs + n], t, g)
-        for j in range(n):
+        g = np.zeros(size)
+        losses[s] = loss_and_gradient(loss_code, loss_factor, values[vs:vs + size], t, g)
+        for j in range(size):
             grads[vs + j] += g[j]
-    n = net.kind.shape[0]
-    backward_neurons(np.arange(n), 0, n, net, params, values, pre, grads, pgrad, ws, np.ones(n, np.int8), False,
-                     None)
+    backward(everything, 0, n, net, params, values, pre, grads, pgrad, ws, every, False, None, plan)

@@ -51,6 +51,11 @@ Params = namedtuple("Params", "values start rows cols")
 #: Scratch space: input values p and their gradients gp (with per-input start and shape),
 #: prefix products q and gq (for the product combination), and the gradient of ``pre``.
 Workspace = namedtuple("Workspace", "p gp p_start p_rows p_cols q gq q_start q_rows q_cols gpre")
+#: Products computed ahead by a plan (``engine.plan``): per edge, where its product W x starts
+#: in ``y`` (its gradient in ``gy``), or ``INLINE`` (the pass computes it), or ``FOLDED`` (an
+#: earlier edge of the same neuron carries it: the row holds W (x1 + x2)).
+Products = namedtuple("Products", "edge_row y gy")
+INLINE, FOLDED = -1, -2
 #: Widths that get their own compiled passes (each one costs a compilation, cached on disk).
 MOST_LANES = 16
 
@@ -431,12 +436,13 @@ def _product_fold_backward(k, ws, g, n):
 # gives the scalar's result.  Every other neuron is handed, one call each, to the same pass
 # compiled with ``lanes=None``, where widths are read at run time.
 
-def _forward_neurons(neurons, first, last, net, params, values, pre, ws, learns, lanes):
+def _forward_neurons(neurons, first, last, net, params, values, pre, ws, learns, lanes, products):
     """Evaluate ``neurons[first:last]`` (topologically ordered) from their inputs' values.
 
     Neurons with ``learns[v] == 0`` depend on no learnable parameter: their values are
     constants, computed once (pass all ones to compute everything).  ``lanes``: see above
-    (None: run-time widths only)."""
+    (None: run-time widths only).  ``products``: None, or the products a plan computed ahead
+    (only with ``lanes=None``)."""
     kinds, offsets, reducers, activations = net.kind, net.offset, net.reducer, net.activation
     value_start, input_start, edge_src, plan = net.value_start, net.input_start, net.edge_src, net.edge_plan
     pvalues, pstart, prows, pcols = params.values, params.start, params.rows, params.cols
@@ -471,7 +477,7 @@ def _forward_neurons(neurons, first, last, net, params, values, pre, ws, learns,
         # loop: in numba that would cost reference counting per neuron)
         summing = op == SUM or op == AVG
         if lanes is not None and ((n != W and n != 1) or not summing or act > LAST_ELEMENTWISE):
-            _forward_any(neurons, position, position + 1, net, params, values, pre, ws, learns, None)
+            _forward_any(neurons, position, position + 1, net, params, values, pre, ws, learns, None, None)
             continue
         if summing:   # into lane[base:base + m]: the registers, or the value itself when W = 0
             m = W if W > 0 else n
@@ -495,6 +501,13 @@ def _forward_neurons(neurons, first, last, net, params, values, pre, ws, learns,
                 xn = plan[e, PLAN_XN]
                 ps = plan[e, PLAN_PS]
                 k += 1
+                if products is not None:
+                    r = products.edge_row[e]
+                    if r != INLINE:
+                        if r >= 0:
+                            for j in range(m):
+                                lane[base + j] += products.y[r + j]
+                        continue
                 if ps < 0:
                     if xn == m:
                         for j in range(m):
@@ -609,13 +622,15 @@ def learning_neurons(net, learnable):
     return learns
 
 
-def _backward_neurons(neurons, first, last, net, params, values, pre, grads, pgrad, ws, learns, consume, lanes):
+def _backward_neurons(neurons, first, last, net, params, values, pre, grads, pgrad, ws, learns, consume, lanes,
+                      products):
     """Push the gradients of ``neurons[first:last]``, last to first, to inputs and weights.
 
     Neurons with ``learns[v] == 0`` are skipped, and receive no gradient.  With ``consume``,
     each neuron's gradient is reset to zero once pushed, so training leaves the gradient
     buffer clean for the next sample without a separate sweep.  ``lanes`` as in the forward pass:
-    dL/dpre of a width-W sum is kept in registers."""
+    dL/dpre of a width-W sum is kept in registers.  ``products``: as in the forward pass; a
+    planned product's dL/dY is added to its row (the plan's blocks take it from there)."""
     kinds, offsets, reducers, activations = net.kind, net.offset, net.reducer, net.activation
     value_start, input_start, edge_src, plan = net.value_start, net.input_start, net.edge_src, net.edge_plan
     pvalues, pstart, prows, pcols = params.values, params.start, params.rows, params.cols
@@ -636,7 +651,7 @@ def _backward_neurons(neurons, first, last, net, params, values, pre, grads, pgr
         plain = kind == FACT or kind == NEGATION or op == SUM or op == AVG
         if lanes is not None and ((n != W and n != 1) or not plain or activations[v] > LAST_ELEMENTWISE):
             _backward_any(neurons, position, position + 1, net, params, values, pre, grads, pgrad, ws, learns,
-                          consume, None)
+                          consume, None, None)
             continue
         m = W if W > 0 else n   # a compile-time constant when W > 0
         if kind == FACT:
@@ -697,6 +712,13 @@ def _backward_neurons(neurons, first, last, net, params, values, pre, grads, pgr
             xs = plan[e, PLAN_XS]
             xn = plan[e, PLAN_XN]
             ps = plan[e, PLAN_PS]
+            if products is not None:
+                r = products.edge_row[e]
+                if r != INLINE:
+                    if r >= 0:
+                        for j in range(m):
+                            products.gy[r + j] += g[j]
+                    continue
             learner = learns[x] != 0
             if ps < 0:
                 if not learner:

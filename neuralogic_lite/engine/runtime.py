@@ -12,6 +12,7 @@ from ..network.graph import NeuralGraph
 from ..network.weights import WeightTable
 from . import kernels
 from .neuron import Net, Params, edge_plan, lanes_of, workspace
+from .plan import plan_space
 
 
 def net_of(graph: NeuralGraph) -> Net:
@@ -36,7 +37,10 @@ class Network:
     def __init__(self, graph: NeuralGraph, targets: list[np.ndarray] | None = None):
         self.graph = graph
         self.net = net_of(graph)
-        self.lanes = lanes_of(self.net)
+        #: how the passes run: as a plan of products where the graph has large enough matrix
+        #: weights (``engine.plan``), else neuron by neuron, specialized for the common width
+        self.plan = plan_space(self.net, *graph.weights.layout[1:])
+        self.lanes = lanes_of(self.net) if self.plan is None else None
         size = int(graph.value_start[-1])
         self.values, self.pre, self.grads = np.zeros(size), np.zeros(size), np.zeros(size)
         sizes = np.where(graph.output >= 0, (graph.rows * graph.cols)[np.maximum(graph.output, 0)], 0)
@@ -78,7 +82,7 @@ class Network:
         params = self.params(values)
         flat = np.zeros(self.output_start[-1])
         kernels.evaluate(self.samples, self.net, params, self.values, self.pre, self.workspace(params), flat,
-                         self.output_start)
+                         self.output_start, self.plan)
         self._evaluated_at = values.copy()
         return self._split(flat)
 
@@ -107,7 +111,8 @@ class Network:
             self._evaluated_at = values.copy()
         arguments = (np.ascontiguousarray(order, np.int64), batch_size, self.samples, self.net, params, optimizer,
                      loss_code, loss_factor, self.values, self.pre, self.grads, pgrad, self.workspace(params),
-                     *self._sample_weights, touched, touched_ids, losses, flat, self.output_start, learns, self.lanes)
+                     *self._sample_weights, touched, touched_ids, losses, flat, self.output_start, learns, self.lanes,
+                     self.plan)
         if batch_size == 1:
             finite = kernels.train_epoch(*arguments)
         else:
@@ -122,6 +127,6 @@ class Network:
         pgrad = np.zeros_like(values)
         losses = np.zeros(self.graph.sample_count)
         kernels.gradients(self.samples, which, self.net, params, loss_code, loss_factor, self.values, self.pre,
-                          self.grads, pgrad, self.workspace(params), losses)
+                          self.grads, pgrad, self.workspace(params), losses, self.plan)
         self._evaluated_at = values.copy()
         return pgrad, self.grads.copy(), losses

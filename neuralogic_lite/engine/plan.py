@@ -1,0 +1,301 @@
+"""The execution plan: a set of neurons run as stages of dense matrix products.
+
+Per-neuron passes multiply a weight matrix by an input once per edge; at GNN widths that is
+almost all the time, in many small products.  A plan runs the same neurons as PyG runs a
+layer: gather, transform once, reduce.
+
+- Neurons are grouped into *stages* by depth (a neuron's stage is one more than its deepest
+  input's), so every input of a stage is ready before the stage runs.
+- In each stage, the *product edges* (a matrix weight W times a column input, into a neuron
+  that sums or averages) are grouped by weight into *blocks*.  A block's products are one
+  BLAS call, ``Y = X @ W.T``, over its *rows*, picked per block for the fewer products:
+  - one row per distinct input neuron (a neighbour used by many neurons is multiplied once);
+  - or one row per neuron, holding the sum of that neuron's inputs under W
+    (``W x1 + W x2 = W (x1 + x2)``: a GCN's self and neighbour terms cost one product).
+- The neurons of the stage then run the per-neuron pass, which reads a product edge's
+  result from its row (``Products.edge_row``) instead of multiplying, and everything else
+  (offsets, unit edges, scalar weights, other combinations, activations) as always.
+- Backward mirrors it: the per-neuron pass leaves dL/dY in the rows, and each block adds
+  ``dY.T @ X`` to dL/dW and scatters ``dY @ W`` to its inputs.
+
+Which edges are product edges is decided once per graph (``product_edges``): weights with
+fewer than ``PRODUCT_MIN`` elements stay in the per-neuron pass, where small products are
+faster than a BLAS call (measured: ``bench/width.py``).  A graph without product edges keeps
+the per-neuron passes with their width specialization (``neuron.lanes_of``).
+"""
+from __future__ import annotations
+
+from collections import namedtuple
+
+import numpy as np
+
+from ..jit import njit
+from .neuron import AVG, SUM, WEIGHTED_ATOM, WEIGHTED_RULE, Products, backward_neurons, forward_neurons
+
+#: A weight takes part in product blocks from this many elements on (a 12 x 12 matrix); below,
+#: the per-neuron passes' unrolled products win (bench/width.py, GCN at widths 3 to 16).
+PRODUCT_MIN = 144
+#: edge_row values: the edge is computed in the per-neuron pass; the edge is another input of
+#: a row that an earlier edge of the same neuron already adds (the per-neuron-sum rows).
+INLINE, FOLDED = -1, -2
+
+#: The plan of one set of neurons (arrays sized for the whole graph, reused by every plan):
+#:  level (N,) int32, static: each neuron's depth; product_edge (E,) int8, static: 1 for edges
+#:  that run in blocks; order: the planned neurons by stage; stage_start (L+2,);
+#:  block_start (L+2,): the blocks of each stage; block_weight, block_row_start (B+1),
+#:  block_y (the Y offset of the block's first row); row_src_start (R+1,), row_src: the inputs
+#:  summed into each row; products: edge_row, y, gy (``neuron.Products``); x, gx, gw: scratch;
+#:  stamp, row_of, bucket, bucket_pos, counts: the builder's scratch; size: [stages used,
+#:  blocks, rows, row inputs, y used, stamp counter].
+Plan = namedtuple("Plan", "level product_edge order stage_start block_start block_weight block_row_start block_y "
+                          "row_src_start row_src products x gx gw stamp row_of weight_stamp weight_count weight_pos "
+                          "touched bucket bucket_src bucket_dst size")
+
+
+def product_edges(kind, reducer, value_start, input_start, edge_src, edge_weight, wrows, wcols,
+                  least: int = PRODUCT_MIN) -> np.ndarray:
+    """int8 per edge: 1 where a matrix weight (``least`` elements or more) multiplies a column
+    input into a neuron that sums or averages: the per-neuron pass's matrix-times-vector case."""
+    fan_in = np.diff(input_start)
+    target = np.repeat(np.arange(kind.shape[0]), fan_in)
+    size = np.diff(value_start)
+    w = edge_weight.astype(np.int64)
+    safe = np.maximum(w, 0)
+    wr, wc = wrows[safe], wcols[safe]
+    xn = size[edge_src]
+    ok = (np.isin(kind[target], (WEIGHTED_ATOM, WEIGHTED_RULE)) & np.isin(reducer[target], (SUM, AVG)) & (w >= 0)
+          & (wr * wc >= max(least, 2)) & (xn != 1) & (xn == wc) & (wr == size[target]))
+    return ok.astype(np.int8)
+
+
+@njit(cache=True)
+def levels(input_start, edge_src):
+    """Each neuron's depth: 0 without inputs, else one more than its deepest input."""
+    n = input_start.shape[0] - 1
+    level = np.zeros(n, np.int32)
+    for v in range(n):
+        depth = 0
+        for e in range(input_start[v], input_start[v + 1]):
+            depth = max(depth, level[edge_src[e]] + 1)
+        level[v] = depth
+    return level
+
+
+def plan_space(net, wrows, wcols) -> Plan | None:
+    """The plan's arrays for ``net`` (``neuron.Net``), or None when no edge runs in blocks."""
+    product = product_edges(net.kind, net.reducer, net.value_start, net.input_start, net.edge_src, net.edge_weight,
+                            wrows, wcols)
+    if not product.any():
+        return None
+    n, e = net.kind.shape[0], net.edge_src.shape[0]
+    level = levels(net.input_start, net.edge_src)
+    depth = int(level.max()) + 2 if n else 2
+    used = np.flatnonzero(product)
+    w = net.edge_weight[used].astype(np.int64)
+    y_size = int(wrows[w].sum())                       # every product edge its own row, at most
+    x_size = int(wcols[w].sum())
+    weights = wrows.shape[0]
+    z = lambda k, t=np.int64: np.zeros(max(int(k), 1), t)  # noqa: E731
+    rows = used.shape[0]
+    products = Products(np.full(e, INLINE, np.int64), z(y_size, np.float64), z(y_size, np.float64))
+    return Plan(level, product, z(n), z(depth + 1), z(depth + 1), z(rows), z(rows + 1), z(rows), z(rows + 1), z(rows),
+                products, z(x_size, np.float64), z(x_size, np.float64), z(int((wrows * wcols).max()), np.float64),
+                np.full(n, -1, np.int64), z(n), np.full(weights, -1, np.int64), z(weights), z(weights), z(weights),
+                z(rows), z(rows), z(rows), z(6))
+
+
+# ----------------------------------------------------------------------------- building
+@njit(cache=True)
+def build(plan, neurons, first, last, active, input_start, edge_src, edge_weight, prows):
+    """Plan ``neurons[first:last]`` (ascending ids) whose ``active`` flag is set: stages by
+    depth, then each stage's product edges as blocks of rows.  Linear in the neurons' edges."""
+    level = plan.level
+    depth = plan.stage_start.shape[0] - 2
+    count = plan.stage_start
+    for d in range(depth + 2):
+        count[d] = 0
+    for p in range(first, last):
+        v = neurons[p]
+        if active[v]:
+            count[level[v] + 1] += 1
+    for d in range(depth + 1):
+        count[d + 1] += count[d]
+    fill = plan.block_start      # borrowed as the fill pointers; rewritten below
+    for d in range(depth + 1):
+        fill[d] = count[d]
+    for p in range(first, last):
+        v = neurons[p]
+        if active[v]:
+            plan.order[fill[level[v]]] = v
+            fill[level[v]] += 1
+    size = plan.size
+    stamp = size[5]
+    blocks = 0
+    rows = 0
+    inputs = 0
+    y = 0
+    for d in range(depth + 1):
+        plan.block_start[d] = blocks
+        # this stage's product edges, bucketed by weight (stable: a neuron's edges stay together)
+        stamp += 1
+        touched = 0
+        for p in range(count[d], count[d + 1]):
+            v = plan.order[p]
+            for e in range(input_start[v], input_start[v + 1]):
+                if plan.product_edge[e]:
+                    w = edge_weight[e]
+                    if plan.weight_stamp[w] != stamp:
+                        plan.weight_stamp[w] = stamp
+                        plan.weight_count[w] = 0
+                        plan.touched[touched] = w
+                        touched += 1
+                    plan.weight_count[w] += 1
+        if touched == 0:
+            continue
+        position = 0
+        for i in range(touched):
+            w = plan.touched[i]
+            plan.weight_pos[w] = position
+            position += plan.weight_count[w]
+        for p in range(count[d], count[d + 1]):
+            v = plan.order[p]
+            for e in range(input_start[v], input_start[v + 1]):
+                if plan.product_edge[e]:
+                    w = edge_weight[e]
+                    plan.bucket[plan.weight_pos[w]] = e
+                    plan.bucket_dst[plan.weight_pos[w]] = v
+                    plan.weight_pos[w] += 1
+        end = 0
+        for i in range(touched):
+            w = plan.touched[i]
+            start = end
+            end = start + plan.weight_count[w]
+            # rows per distinct input, or per neuron: whichever makes fewer products
+            stamp += 1
+            distinct = 0
+            neurons_here = 0
+            previous = -1
+            for b in range(start, end):
+                x = edge_src[plan.bucket[b]]
+                if plan.stamp[x] != stamp:
+                    plan.stamp[x] = stamp
+                    distinct += 1
+                if plan.bucket_dst[b] != previous:
+                    previous = plan.bucket_dst[b]
+                    neurons_here += 1
+            wr = prows[w]
+            plan.block_weight[blocks] = w
+            plan.block_row_start[blocks] = rows
+            plan.block_y[blocks] = y
+            first_row = rows
+            stamp += 1
+            previous = -1
+            for b in range(start, end):
+                e = plan.bucket[b]
+                x = edge_src[e]
+                if distinct <= neurons_here:
+                    if plan.stamp[x] != stamp:
+                        plan.stamp[x] = stamp
+                        plan.row_of[x] = rows
+                        plan.row_src_start[rows] = inputs
+                        plan.row_src[inputs] = x
+                        inputs += 1
+                        rows += 1
+                    plan.products.edge_row[e] = y + (plan.row_of[x] - first_row) * wr
+                else:
+                    if plan.bucket_dst[b] != previous:
+                        previous = plan.bucket_dst[b]
+                        plan.row_src_start[rows] = inputs
+                        plan.products.edge_row[e] = y + (rows - first_row) * wr
+                        rows += 1
+                    else:
+                        plan.products.edge_row[e] = FOLDED
+                    plan.row_src[inputs] = x
+                    inputs += 1
+            y += (rows - first_row) * wr
+            blocks += 1
+    plan.block_start[depth + 1] = blocks
+    plan.block_row_start[blocks] = rows
+    plan.row_src_start[rows] = inputs
+    size[0] = depth + 1
+    size[1] = blocks
+    size[2] = rows
+    size[3] = inputs
+    size[4] = y
+    size[5] = stamp
+
+
+# ----------------------------------------------------------------------------- running
+@njit(cache=True)
+def _gather(plan, b, values, value_start, wc):
+    """The block's inputs X (rows x wc): each row the sum of its input neurons' values."""
+    a = plan.block_row_start[b]
+    count = plan.block_row_start[b + 1] - a
+    x = plan.x[:count * wc]
+    for r in range(count):
+        row = a + r
+        base = r * wc
+        s0 = plan.row_src_start[row]
+        xs = value_start[plan.row_src[s0]]
+        for j in range(wc):
+            x[base + j] = values[xs + j]
+        for s in range(s0 + 1, plan.row_src_start[row + 1]):
+            xs = value_start[plan.row_src[s]]
+            for j in range(wc):
+                x[base + j] += values[xs + j]
+    return x.reshape(count, wc)
+
+
+@njit(cache=True)
+def forward(plan, net, params, values, pre, ws, learns):
+    """Run the built plan: each stage's blocks (one product each), then its neurons."""
+    products = plan.products
+    for d in range(plan.size[0]):
+        for b in range(plan.block_start[d], plan.block_start[d + 1]):
+            w = plan.block_weight[b]
+            wr = params.rows[w]
+            wc = params.cols[w]
+            ps = params.start[w]
+            x = _gather(plan, b, values, net.value_start, wc)
+            y0 = plan.block_y[b]
+            y = products.y[y0:y0 + x.shape[0] * wr].reshape(x.shape[0], wr)
+            np.dot(x, params.values[ps:ps + wr * wc].reshape(wr, wc).T, y)
+        forward_neurons(plan.order, plan.stage_start[d], plan.stage_start[d + 1], net, params, values, pre, ws, learns,
+                        None, products)
+
+
+@njit(cache=True)
+def backward(plan, net, params, values, pre, grads, pgrad, ws, learns, consume):
+    """Push the gradients of the built plan's neurons, last stage first; each stage's blocks
+    turn the dL/dY its neurons left in their rows into dL/dW and dL/dinputs."""
+    products = plan.products
+    gy = products.gy
+    for i in range(plan.size[4]):
+        gy[i] = 0.0
+    for d in range(plan.size[0] - 1, -1, -1):
+        backward_neurons(plan.order, plan.stage_start[d], plan.stage_start[d + 1], net, params, values, pre, grads,
+                         pgrad, ws, learns, consume, None, products)
+        for b in range(plan.block_start[d], plan.block_start[d + 1]):
+            w = plan.block_weight[b]
+            wr = params.rows[w]
+            wc = params.cols[w]
+            ps = params.start[w]
+            x = _gather(plan, b, values, net.value_start, wc)
+            count = x.shape[0]
+            y0 = plan.block_y[b]
+            dy = gy[y0:y0 + count * wr].reshape(count, wr)
+            gw = plan.gw[:wr * wc].reshape(wr, wc)
+            np.dot(dy.T, x, gw)
+            for j in range(wr * wc):
+                pgrad[ps + j] += plan.gw[j]
+            gx = plan.gx[:count * wc].reshape(count, wc)
+            np.dot(dy, params.values[ps:ps + wr * wc].reshape(wr, wc), gx)
+            a = plan.block_row_start[b]
+            for r in range(count):
+                row = a + r
+                for s in range(plan.row_src_start[row], plan.row_src_start[row + 1]):
+                    x_neuron = plan.row_src[s]
+                    if learns[x_neuron]:
+                        xs = net.value_start[x_neuron]
+                        for j in range(wc):
+                            grads[xs + j] += plan.gx[r * wc + j]
