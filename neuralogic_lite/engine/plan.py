@@ -81,10 +81,11 @@ def levels(input_start, edge_src):
     return level
 
 
-def plan_space(net, wrows, wcols) -> Plan | None:
-    """The plan's arrays for ``net`` (``neuron.Net``), or None when no edge runs in blocks."""
+def plan_space(net, wrows, wcols, least: int = PRODUCT_MIN) -> Plan | None:
+    """The plan's arrays for ``net`` (``neuron.Net``), or None when no edge runs in blocks
+    (``least``: the fewest elements of a weight whose products run in blocks)."""
     product = product_edges(net.kind, net.reducer, net.value_start, net.input_start, net.edge_src, net.edge_weight,
-                            wrows, wcols)
+                            wrows, wcols, least)
     if not product.any():
         return None
     n, e = net.kind.shape[0], net.edge_src.shape[0]
