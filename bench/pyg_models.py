@@ -172,7 +172,7 @@ class GIN(Molecules):
 
 
 def zoo_model(cls):
-    return lambda atom_types, bond_types: cls(atom_types, bond_types, dim=10)
+    return lambda atom_types, bond_types, dim=10: cls(atom_types, bond_types, dim=dim)
 
 
 MODELS = {"gnn": MutagenesisGNN, "gcn": zoo_model(GCN), "graphsage": zoo_model(GraphSAGE), "gin": zoo_model(GIN)}

@@ -605,6 +605,16 @@ def ratio_table(results: dict) -> str:
 LIBRARY = ("neuralogic_lite", "templates")   # what the figures measure
 
 
+def write_markdown(path: Path, text: str) -> None:
+    """Write RESULTS.md, keeping the section ``width.py`` writes."""
+    from width import BEGIN, END
+
+    old = path.read_text() if path.exists() else ""
+    if BEGIN in old:
+        text = text.rstrip("\n") + "\n\n" + BEGIN + old.split(BEGIN, 1)[1].split(END, 1)[0] + END + "\n"
+    path.write_text(text)
+
+
 def code_version() -> str:
     """The commit of the measured library, with ``+changes`` when neuralogic_lite/ or templates/
     differ from it."""
@@ -650,7 +660,7 @@ def main() -> None:
         results = json.loads(args.render.read_text())
         if results.get("scaling"):
             results["slopes"] = slopes(results["scaling"])
-        args.markdown.write_text(markdown(results, results["command"]))
+        write_markdown(args.markdown, markdown(results, results["command"]))
         if results.get("scaling"):
             plot(results["scaling"], args.plot)
         print(ratio_table(results))
@@ -704,7 +714,7 @@ def main() -> None:
         print(f"warning: the library changed during the run ({results['code']} -> {code_version()}); "
               "run again for consistent figures", file=sys.stderr)
     args.json.write_text(json.dumps(results, indent=1, default=str))
-    args.markdown.write_text(markdown(results, results["command"]))
+    write_markdown(args.markdown, markdown(results, results["command"]))
     print(ratio_table(results))
     print(f"\n{results['seconds']:.0f} s; wrote {args.markdown}, {args.json}" +
           (f", {args.plot}" if args.scaling else ""))

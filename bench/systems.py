@@ -43,7 +43,7 @@ def ours(spec: dict) -> dict:
 
     settings = profile("pyneuralogic", optimizer="sgd", learning_rate=spec["lr"], shuffle=False, select_every=0,
                        lift=spec["lift"], prune=spec["prune"], batch_lift=spec.get("batch_lift", False),
-                       epochs=spec["chunk"])
+                       epochs=spec["chunk"], threads=spec.get("threads", 1))
     _warm(settings)
     out = {"rss_base_mb": rss_mb()}
 
@@ -104,19 +104,21 @@ def pyg(spec: dict) -> dict:
 
     torch.set_num_threads(spec.get("threads", 1))
     torch.manual_seed(0)
+    dtype = getattr(torch, spec.get("dtype", "float32"))
     graphs = load_graphs(spec["graphs"])
     out = {"rss_base_mb": rss_mb()}
     times = []
     for _ in range(spec["repeat"]):
         data = None
         start = time.perf_counter()
-        data = to_data(graphs, MUTAGENESIS_ATOM_TYPES, MUTAGENESIS_BOND_TYPES)
+        data = to_data(graphs, MUTAGENESIS_ATOM_TYPES, MUTAGENESIS_BOND_TYPES, dtype)
         times.append(time.perf_counter() - start)
     del graphs
     out["build_s"] = statistics.median(times)
     out["epoch_s"] = {}
     for batch in spec["batches"]:
-        net = MODELS[spec["model"]](len(MUTAGENESIS_ATOM_TYPES), len(MUTAGENESIS_BOND_TYPES))
+        sizes = {"dim": spec["dim"]} if "dim" in spec else {}
+        net = MODELS[spec["model"]](len(MUTAGENESIS_ATOM_TYPES), len(MUTAGENESIS_BOND_TYPES), **sizes).to(dtype)
         out["epoch_s"][str(batch)] = _median_epoch(
             lambda: train_epochs(net, data, batch, spec["chunk"], spec["lr"]), spec)
     out["peak_mb"] = peak_rss_mb()

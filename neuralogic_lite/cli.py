@@ -15,7 +15,7 @@ from .errors import InputError, NeuraLogicLiteError, NeuraLogicLiteWarning
 from .language import load_samples, load_template, parse_statements_file
 from .language.sources import guess_role, standard_files
 from .language.summary import summarize_examples, summarize_queries, summarize_template
-from .settings import PROFILES, profile
+from .settings import DTYPES, PROFILES, profile
 
 
 def _clean_errors(command):
@@ -269,6 +269,10 @@ def training_options(command):
         click.option("--aggregation", help="Aggregation of rules the template leaves open [avg]."),
         click.option("--select-every", type=int, help="Keep the best model of every k-th epoch; 0: the last [10]."),
         click.option("--shuffle/--no-shuffle", default=None, help="Shuffle samples every epoch [profile]."),
+        click.option("--threads", type=click.IntRange(min=0),
+                     help="Threads for the matrix products of wide models (BLAS) [0: one per core]."),
+        click.option("--dtype", type=click.Choice(DTYPES),
+                     help="Precision of neuron values and weights [float64, as the reference]."),
     ]
     for option in reversed(options):
         command = option(command)

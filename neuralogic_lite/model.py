@@ -22,6 +22,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from .engine.runtime import Network
+from .engine.threads import blas_threads
 from .errors import NeuraLogicLiteError
 from .grounding.ground import GroundingOptions, GroundProgram, ground
 from .language import Sample, Template, load_template, parse_template
@@ -212,7 +213,8 @@ class Model:
             graph, changed = _logit_outputs(graph, self.template)
             self.identity_outputs = self.identity_outputs | changed
         graph, timings["lift"] = _lift(graph, self.settings)
-        built = Built(samples, program, graph, Network(graph, targets), targets, timings, loss)
+        built = Built(samples, program, graph, Network(graph, targets, self.settings.dtype), targets, timings,
+                      loss)
         return built
 
     def _loss(self, targets: list[np.ndarray]) -> Loss:
@@ -238,7 +240,8 @@ class Model:
         size = built.template_size
         optimizer.m[:size], optimizer.v[:size] = self._moments[0], self._moments[1]
         optimizer.step[0] = self._moments[2][0]
-        result = train(built.network, values, built.targets, self.settings, self.loss, val, on_epoch, optimizer)
+        with blas_threads(self.settings.threads):
+            result = train(built.network, values, built.targets, self.settings, self.loss, val, on_epoch, optimizer)
         self.values = result.values[:size].copy()
         start = built.graph.weights.start
         for w, atom in built.graph.weights.embeddings.items():
@@ -255,7 +258,8 @@ class Model:
         built = samples if isinstance(samples, Built) else self.build(samples)
         loss = self.loss or self._loss(built.targets)
         targets = [t if not np.isnan(t).any() else np.zeros_like(t) for t in built.targets]
-        return evaluate(built.network, self._parameters(built), targets, loss, built.ranking_groups())
+        with blas_threads(self.settings.threads):
+            return evaluate(built.network, self._parameters(built), targets, loss, built.ranking_groups())
 
     def _parameters(self, built: Built) -> np.ndarray:
         return built.parameters(self.values, self.embeddings, self.settings.seed)

@@ -11,6 +11,10 @@ from dataclasses import dataclass
 from .errors import NeuraLogicLiteError
 
 
+#: what neuron values and weights can be computed in
+DTYPES = ("float64", "float32")
+
+
 @dataclass(frozen=True)
 class Settings:
     """What a template computes by default, how it is compressed, and how it is trained."""
@@ -47,6 +51,9 @@ class Settings:
     init_value: float = 0.1             # for init="constant"
     seed: int = 0
     select_every: int = 10              # model selection: keep the best of every k-th epoch (0: off)
+    # execution
+    threads: int = 0                    # BLAS threads for the planned products (0: the library's default)
+    dtype: str = "float64"              # "float64" (the reference's) | "float32" (faster, for wide models)
 
     def replace(self, **changes) -> "Settings":
         unknown = set(changes) - {f.name for f in dataclasses.fields(self)}

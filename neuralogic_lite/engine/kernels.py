@@ -33,7 +33,8 @@ def forward(neurons, first, last, net, params, values, pre, ws, learns, lanes, p
     if plan is None:
         forward_neurons(neurons, first, last, net, params, values, pre, ws, learns, lanes, None)
     else:
-        build(plan, neurons, first, last, learns, net.input_start, net.edge_src, net.edge_weight, params.rows)
+        build(plan, neurons, first, last, learns, net.input_start, net.edge_src, net.edge_weight, params.rows,
+              params.cols)
         plan_forward(plan, net, params, values, pre, ws, learns)
 
 

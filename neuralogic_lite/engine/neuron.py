@@ -23,8 +23,9 @@ from ..jit import njit
 from ..network.graph import Kind
 from ..network.shapes import product_shape
 from ..ops import Op
-from .functions import IDENTITY, LAST_ELEMENTWISE, SOFTMAX, SPARSEMAX, TRANSPOSE, elementwise, \
-    elementwise_derivative, softmax, softmax_backward, sparsemax, sparsemax_backward, transform, transform_backward
+from .functions import IDENTITY, LAST_ELEMENTWISE, SOFTMAX, SPARSEMAX, TANH, TRANSPOSE, elementwise, \
+    elementwise_derivative, fast_tanh, softmax, softmax_backward, sparsemax, sparsemax_backward, transform, \
+    transform_backward
 
 FACT, NEGATION, AGGREGATION = int(Kind.FACT), int(Kind.NEGATION), int(Kind.AGGREGATION)
 WEIGHTED_ATOM, WEIGHTED_RULE = int(Kind.WEIGHTED_ATOM), int(Kind.WEIGHTED_RULE)
@@ -36,6 +37,8 @@ CONCAT, PRODUCT, ELPRODUCT, CROSSSUM, COSSIM = int(Op.CONCAT), int(Op.PRODUCT), 
 #: contracting multiply-adds saves a rounding.  NaN and infinity keep their meaning (training
 #: stops on a NaN loss).  Results move in the last bits only.
 FAST = {"reassoc", "contract"}
+#: Element loops index with unsigned integers: numba checks every signed index for a negative
+#: value (Python's wraparound), and that check keeps LLVM from vectorizing the loop.
 U = np.uint64
 
 #: The graph arrays the kernels read (see NeuralGraph for dtypes and shapes), plus the edge
@@ -482,9 +485,10 @@ def _forward_neurons(neurons, first, last, net, params, values, pre, ws, learns,
         if summing:   # into lane[base:base + m]: the registers, or the value itself when W = 0
             m = W if W > 0 else n
             base = 0 if W > 0 else vs
+            um, ub = U(m), U(base)   # unsigned copies for the element loops (see U)
             weighted = kind == WEIGHTED_ATOM or kind == WEIGHTED_RULE
-            for j in range(m):
-                lane[base + j] = 0.0
+            for j in range(um):
+                lane[ub + j] = 0.0
             k = 0
             if weighted and offsets[v] >= 0:
                 w = offsets[v]
@@ -505,13 +509,15 @@ def _forward_neurons(neurons, first, last, net, params, values, pre, ws, learns,
                     r = products.edge_row[e]
                     if r != INLINE:
                         if r >= 0:
-                            for j in range(m):
-                                lane[base + j] += products.y[r + j]
+                            ur = U(r)
+                            for j in range(um):
+                                lane[ub + j] += products.y[ur + j]
                         continue
                 if ps < 0:
                     if xn == m:
-                        for j in range(m):
-                            lane[base + j] += values[xs + j]
+                        ux = U(xs)
+                        for j in range(um):
+                            lane[ub + j] += values[ux + j]
                     else:
                         t = values[xs]
                         for j in range(m):
@@ -574,19 +580,24 @@ def _forward_neurons(neurons, first, last, net, params, values, pre, ws, learns,
             scale = 1.0 / k if op == AVG and k > 1 else 1.0
             if W > 0 and n != W:   # a scalar: every lane holds it
                 values[vs] = lane[0] * scale
-            else:
-                for j in range(m):
-                    values[vs + j] = lane[base + j] * scale
+            elif W > 0 or scale != 1.0:   # (with W = 0 the lanes are the value: a sum is in place)
+                uv = U(vs)
+                for j in range(um):
+                    values[uv + j] = lane[ub + j] * scale
         elif lanes is None:   # numba leaves this out of the width-W pass, which hands such neurons over
             count = _gather(v, net, params, values, ws)
             _combine(op, count, ws, values[vs:vs + n], n)
         if act == IDENTITY:
             continue
-        for i in range(n):
-            pre[vs + i] = values[vs + i]
-        if act <= LAST_ELEMENTWISE:
-            for i in range(n):
-                values[vs + i] = elementwise(act, pre[vs + i])
+        uv, un = U(vs), U(n)
+        for i in range(un):
+            pre[uv + i] = values[uv + i]
+        if products is not None and act == TANH:   # planned (wide) neurons: a tanh that vectorizes
+            for i in range(un):
+                values[uv + i] = fast_tanh(pre[uv + i])
+        elif act <= LAST_ELEMENTWISE:
+            for i in range(un):
+                values[uv + i] = elementwise(act, pre[uv + i])
         elif lanes is None:
             r, c = _pre_shape(v, net)
             transform(act, pre[vs:vs + n], values[vs:vs + n], r, c)
@@ -666,38 +677,45 @@ def _backward_neurons(neurons, first, last, net, params, values, pre, grads, pgr
                     grads[xs + i] -= grads[vs + i]
         else:
             act = activations[v]
+            # dL/dpre, with an average's 1/k folded in (a sum's inputs then all take g as it is)
+            has_offset = (kind == WEIGHTED_ATOM or kind == WEIGHTED_RULE) and offsets[v] >= 0
+            k = input_start[v + 1] - input_start[v] + (1 if has_offset else 0)
+            scale = 1.0 / k if op == AVG and k > 1 else 1.0
             if W > 0 and n != W:   # a scalar: g = (dL/dpre, 0, ..., 0)
                 for i in range(m):
                     g[i] = 0.0
-                g[0] = grads[vs] * elementwise_derivative(act, pre[vs], values[vs])
+                g[0] = grads[vs] * elementwise_derivative(act, pre[vs], values[vs]) * scale
             elif act == IDENTITY:
-                for i in range(m):
-                    g[i] = grads[vs + i]
+                uv = U(vs)
+                for i in range(U(m)):
+                    g[i] = grads[uv + i] * scale
+            elif act == TANH:   # 1 - y^2, written out so that the loop vectorizes (0 where |z| > 100: y = +-1)
+                uv = U(vs)
+                for i in range(U(m)):
+                    y = values[uv + i]
+                    g[i] = grads[uv + i] * (1.0 - y * y) * scale
             elif act <= LAST_ELEMENTWISE:
                 for i in range(m):
-                    g[i] = grads[vs + i] * elementwise_derivative(act, pre[vs + i], values[vs + i])
+                    g[i] = grads[vs + i] * elementwise_derivative(act, pre[vs + i], values[vs + i]) * scale
             elif lanes is None:   # left out of the width-W pass, as in the forward pass
                 r, c = _pre_shape(v, net)
                 transform_backward(act, pre[vs:vs + n], values[vs:vs + n], grads[vs:vs + n], g, r, c)
+                if scale != 1.0:
+                    for i in range(n):
+                        g[i] *= scale
         if consume:
             if W > 0 and n != W:
                 grads[vs] = 0.0
             else:
-                for i in range(m):
-                    grads[vs + i] = 0.0
+                uv = U(vs)
+                for i in range(U(m)):
+                    grads[uv + i] = 0.0
         if kind == FACT or kind == NEGATION:
             continue
         if op != SUM and op != AVG:
             if lanes is None:
                 _backward_general(v, net, params, values, pre, grads, pgrad, ws)
             continue
-        weighted = kind == WEIGHTED_ATOM or kind == WEIGHTED_RULE
-        has_offset = weighted and offsets[v] >= 0
-        k = input_start[v + 1] - input_start[v] + (1 if has_offset else 0)
-        if op == AVG and k > 1:
-            inverse = 1.0 / k
-            for j in range(m):
-                g[j] *= inverse
         if has_offset:
             w = offsets[v]
             ps = pstart[w]
@@ -716,16 +734,18 @@ def _backward_neurons(neurons, first, last, net, params, values, pre, grads, pgr
                 r = products.edge_row[e]
                 if r != INLINE:
                     if r >= 0:
-                        for j in range(m):
-                            products.gy[r + j] += g[j]
+                        ur = U(r)
+                        for j in range(U(m)):
+                            products.gy[ur + j] += g[j]
                     continue
             learner = learns[x] != 0
             if ps < 0:
                 if not learner:
                     continue
                 if xn == m:
-                    for j in range(m):
-                        grads[xs + j] += g[j]
+                    ux = U(xs)
+                    for j in range(U(m)):
+                        grads[ux + j] += g[j]
                 else:
                     acc = 0.0
                     for j in range(m):

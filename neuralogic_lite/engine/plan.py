@@ -4,8 +4,8 @@ Per-neuron passes multiply a weight matrix by an input once per edge; at GNN wid
 almost all the time, in many small products.  A plan runs the same neurons as PyG runs a
 layer: gather, transform once, reduce.
 
-- Neurons are grouped into *stages* by depth (a neuron's stage is one more than its deepest
-  input's), so every input of a stage is ready before the stage runs.
+- Neurons are grouped into *stages* (``levels``): each neuron's stage comes after its inputs',
+  so every input of a stage is ready before the stage runs.
 - In each stage, the *product edges* (a matrix weight W times a column input, into a neuron
   that sums or averages) are grouped by weight into *blocks*.  A block's products are one
   BLAS call, ``Y = X @ W.T``, over its *rows*, picked per block for the fewer products:
@@ -30,26 +30,25 @@ from collections import namedtuple
 import numpy as np
 
 from ..jit import njit
-from .neuron import AVG, SUM, WEIGHTED_ATOM, WEIGHTED_RULE, Products, backward_neurons, forward_neurons
+from .neuron import AVG, FOLDED, INLINE, SUM, WEIGHTED_ATOM, WEIGHTED_RULE, Products, U, backward_neurons, \
+    forward_neurons
 
 #: A weight takes part in product blocks from this many elements on (a 12 x 12 matrix); below,
 #: the per-neuron passes' unrolled products win (bench/width.py, GCN at widths 3 to 16).
 PRODUCT_MIN = 144
-#: edge_row values: the edge is computed in the per-neuron pass; the edge is another input of
-#: a row that an earlier edge of the same neuron already adds (the per-neuron-sum rows).
-INLINE, FOLDED = -1, -2
 
 #: The plan of one set of neurons (arrays sized for the whole graph, reused by every plan):
-#:  level (N,) int32, static: each neuron's depth; product_edge (E,) int8, static: 1 for edges
-#:  that run in blocks; order: the planned neurons by stage; stage_start (L+2,);
+#:  level (N,) int32, static: each neuron's stage (``levels``); product_edge (E,) int8, static:
+#:  1 for edges that run in blocks; order: the planned neurons by stage; stage_start (L+2,);
 #:  block_start (L+2,): the blocks of each stage; block_weight, block_row_start (B+1),
-#:  block_y (the Y offset of the block's first row); row_src_start (R+1,), row_src: the inputs
-#:  summed into each row; products: edge_row, y, gy (``neuron.Products``); x, gx, gw: scratch;
+#:  block_y, block_x (where the block's Y and X start in ``products.y`` and ``x``; the forward
+#:  pass's X stays for the backward pass); row_src_start (R+1,), row_src: the inputs summed
+#:  into each row; products: edge_row, y, gy (``neuron.Products``); x; gx, gw: scratch;
 #:  stamp, row_of, bucket, bucket_pos, counts: the builder's scratch; size: [stages used,
 #:  blocks, rows, row inputs, y used, stamp counter].
 Plan = namedtuple("Plan", "level product_edge order stage_start block_start block_weight block_row_start block_y "
-                          "row_src_start row_src products x gx gw stamp row_of weight_stamp weight_count weight_pos "
-                          "touched bucket bucket_src bucket_dst size")
+                          "block_x row_src_start row_src products x gx gw stamp row_of weight_stamp weight_count "
+                          "weight_pos touched bucket bucket_dst size")
 
 
 def product_edges(kind, reducer, value_start, input_start, edge_src, edge_weight, wrows, wcols,
@@ -70,20 +69,27 @@ def product_edges(kind, reducer, value_start, input_start, edge_src, edge_weight
 
 @njit(cache=True)
 def levels(input_start, edge_src):
-    """Each neuron's depth: 0 without inputs, else one more than its deepest input."""
+    """Each neuron's stage: as late as its consumers allow (outputs last).  Later than its
+    depth where it can be: a layer's neurons then share a stage even where pruning left some
+    of them a shorter path from the inputs, so its products are one block, not several."""
     n = input_start.shape[0] - 1
-    level = np.zeros(n, np.int32)
+    depth = np.zeros(n, np.int32)
     for v in range(n):
-        depth = 0
         for e in range(input_start[v], input_start[v + 1]):
-            depth = max(depth, level[edge_src[e]] + 1)
-        level[v] = depth
+            depth[v] = max(depth[v], depth[edge_src[e]] + 1)
+    last = depth.max() if n else 0
+    level = np.full(n, last, np.int32)
+    for v in range(n - 1, -1, -1):
+        for e in range(input_start[v], input_start[v + 1]):
+            x = edge_src[e]
+            level[x] = min(level[x], level[v] - 1)
     return level
 
 
-def plan_space(net, wrows, wcols, least: int = PRODUCT_MIN) -> Plan | None:
+def plan_space(net, wrows, wcols, least: int = PRODUCT_MIN, dtype=np.float64) -> Plan | None:
     """The plan's arrays for ``net`` (``neuron.Net``), or None when no edge runs in blocks
-    (``least``: the fewest elements of a weight whose products run in blocks)."""
+    (``least``: the fewest elements of a weight whose products run in blocks; ``dtype``: the
+    neuron values' type, which the products are computed in)."""
     product = product_edges(net.kind, net.reducer, net.value_start, net.input_start, net.edge_src, net.edge_weight,
                             wrows, wcols, least)
     if not product.any():
@@ -98,18 +104,18 @@ def plan_space(net, wrows, wcols, least: int = PRODUCT_MIN) -> Plan | None:
     weights = wrows.shape[0]
     z = lambda k, t=np.int64: np.zeros(max(int(k), 1), t)  # noqa: E731
     rows = used.shape[0]
-    products = Products(np.full(e, INLINE, np.int64), z(y_size, np.float64), z(y_size, np.float64))
-    return Plan(level, product, z(n), z(depth + 1), z(depth + 1), z(rows), z(rows + 1), z(rows), z(rows + 1), z(rows),
-                products, z(x_size, np.float64), z(x_size, np.float64), z(int((wrows * wcols).max()), np.float64),
+    products = Products(np.full(e, INLINE, np.int64), z(y_size, dtype), z(y_size, dtype))
+    return Plan(level, product, z(n), z(depth + 1), z(depth + 1), z(rows), z(rows + 1), z(rows), z(rows),
+                z(rows + 1), z(rows), products, z(x_size, dtype), z(x_size, dtype), z(int((wrows * wcols).max()), dtype),
                 np.full(n, -1, np.int64), z(n), np.full(weights, -1, np.int64), z(weights), z(weights), z(weights),
-                z(rows), z(rows), z(rows), z(6))
+                z(rows), z(rows), z(6))
 
 
 # ----------------------------------------------------------------------------- building
 @njit(cache=True)
-def build(plan, neurons, first, last, active, input_start, edge_src, edge_weight, prows):
-    """Plan ``neurons[first:last]`` (ascending ids) whose ``active`` flag is set: stages by
-    depth, then each stage's product edges as blocks of rows.  Linear in the neurons' edges."""
+def build(plan, neurons, first, last, active, input_start, edge_src, edge_weight, prows, pcols):
+    """Plan ``neurons[first:last]`` (ascending ids) whose ``active`` flag is set: sorted into
+    stages (``levels``), then each stage's product edges as blocks of rows.  Linear in the neurons' edges."""
     level = plan.level
     depth = plan.stage_start.shape[0] - 2
     count = plan.stage_start
@@ -135,6 +141,7 @@ def build(plan, neurons, first, last, active, input_start, edge_src, edge_weight
     rows = 0
     inputs = 0
     y = 0
+    x_used = 0
     for d in range(depth + 1):
         plan.block_start[d] = blocks
         # this stage's product edges, bucketed by weight (stable: a neuron's edges stay together)
@@ -188,6 +195,7 @@ def build(plan, neurons, first, last, active, input_start, edge_src, edge_weight
             plan.block_weight[blocks] = w
             plan.block_row_start[blocks] = rows
             plan.block_y[blocks] = y
+            plan.block_x[blocks] = x_used
             first_row = rows
             stamp += 1
             previous = -1
@@ -214,6 +222,7 @@ def build(plan, neurons, first, last, active, input_start, edge_src, edge_weight
                     plan.row_src[inputs] = x
                     inputs += 1
             y += (rows - first_row) * wr
+            x_used += (rows - first_row) * pcols[w]
             blocks += 1
     plan.block_start[depth + 1] = blocks
     plan.block_row_start[blocks] = rows
@@ -229,20 +238,22 @@ def build(plan, neurons, first, last, active, input_start, edge_src, edge_weight
 # ----------------------------------------------------------------------------- running
 @njit(cache=True)
 def _gather(plan, b, values, value_start, wc):
-    """The block's inputs X (rows x wc): each row the sum of its input neurons' values."""
+    """The block's inputs X (rows x wc, kept in ``plan.x``): each row the sum of its input
+    neurons' values."""
     a = plan.block_row_start[b]
     count = plan.block_row_start[b + 1] - a
-    x = plan.x[:count * wc]
+    x = plan.x[plan.block_x[b]:plan.block_x[b] + count * wc]
+    columns = U(wc)
     for r in range(count):
         row = a + r
-        base = r * wc
+        base = U(r * wc)
         s0 = plan.row_src_start[row]
-        xs = value_start[plan.row_src[s0]]
-        for j in range(wc):
+        xs = U(value_start[plan.row_src[s0]])
+        for j in range(columns):
             x[base + j] = values[xs + j]
         for s in range(s0 + 1, plan.row_src_start[row + 1]):
-            xs = value_start[plan.row_src[s]]
-            for j in range(wc):
+            xs = U(value_start[plan.row_src[s]])
+            for j in range(columns):
                 x[base + j] += values[xs + j]
     return x.reshape(count, wc)
 
@@ -268,7 +279,8 @@ def forward(plan, net, params, values, pre, ws, learns):
 @njit(cache=True)
 def backward(plan, net, params, values, pre, grads, pgrad, ws, learns, consume):
     """Push the gradients of the built plan's neurons, last stage first; each stage's blocks
-    turn the dL/dY its neurons left in their rows into dL/dW and dL/dinputs."""
+    turn the dL/dY its neurons left in their rows into dL/dW and dL/dinputs (with the X the
+    forward pass left)."""
     products = plan.products
     gy = products.gy
     for i in range(plan.size[4]):
@@ -281,22 +293,25 @@ def backward(plan, net, params, values, pre, grads, pgrad, ws, learns, consume):
             wr = params.rows[w]
             wc = params.cols[w]
             ps = params.start[w]
-            x = _gather(plan, b, values, net.value_start, wc)
-            count = x.shape[0]
+            a = plan.block_row_start[b]
+            count = plan.block_row_start[b + 1] - a
+            x = plan.x[plan.block_x[b]:plan.block_x[b] + count * wc].reshape(count, wc)
             y0 = plan.block_y[b]
             dy = gy[y0:y0 + count * wr].reshape(count, wr)
             gw = plan.gw[:wr * wc].reshape(wr, wc)
             np.dot(dy.T, x, gw)
-            for j in range(wr * wc):
-                pgrad[ps + j] += plan.gw[j]
+            p0 = U(ps)
+            for j in range(U(wr * wc)):
+                pgrad[p0 + j] += plan.gw[j]
             gx = plan.gx[:count * wc].reshape(count, wc)
             np.dot(dy, params.values[ps:ps + wr * wc].reshape(wr, wc), gx)
-            a = plan.block_row_start[b]
+            columns = U(wc)
             for r in range(count):
                 row = a + r
+                base = U(r * wc)
                 for s in range(plan.row_src_start[row], plan.row_src_start[row + 1]):
                     x_neuron = plan.row_src[s]
                     if learns[x_neuron]:
-                        xs = net.value_start[x_neuron]
-                        for j in range(wc):
-                            grads[xs + j] += plan.gx[r * wc + j]
+                        xs = U(net.value_start[x_neuron])
+                        for j in range(columns):
+                            grads[xs + j] += plan.gx[base + j]

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import NeuraLogicLiteError
 from ..network.graph import NeuralGraph
+from ..settings import DTYPES
 from ..network.weights import WeightTable
 from . import kernels
 from .neuron import Net, Params, edge_plan, lanes_of, workspace
@@ -32,17 +34,23 @@ def params_of(weights: WeightTable, values: np.ndarray) -> Params:
 
 
 class Network:
-    """One graph with its buffers.  ``targets``: one array per sample (or None)."""
+    """One graph with its buffers.  ``targets``: one array per sample (or None).  ``dtype``:
+    what neuron values and parameters are computed in (``DTYPES``); parameter vectors come
+    and go as float64 either way, and sums, losses and optimizer state stay float64."""
 
-    def __init__(self, graph: NeuralGraph, targets: list[np.ndarray] | None = None):
+    def __init__(self, graph: NeuralGraph, targets: list[np.ndarray] | None = None, dtype: str = "float64"):
+        if str(dtype) not in DTYPES:
+            raise NeuraLogicLiteError(f"unknown dtype '{dtype}'; choose from {', '.join(DTYPES)}")
         self.graph = graph
+        self.dtype = np.dtype(str(dtype))
         self.net = net_of(graph)
         #: how the passes run: as a plan of products where the graph has large enough matrix
         #: weights (``engine.plan``), else neuron by neuron, specialized for the common width
-        self.plan = plan_space(self.net, *graph.weights.layout[1:])
-        self.lanes = lanes_of(self.net) if self.plan is None else None
+        #: (in float64: the specialization keeps its sums in float64 registers)
+        self.plan = plan_space(self.net, *graph.weights.layout[1:], dtype=self.dtype)
+        self.lanes = lanes_of(self.net) if self.plan is None and self.dtype == np.float64 else None
         size = int(graph.value_start[-1])
-        self.values, self.pre, self.grads = np.zeros(size), np.zeros(size), np.zeros(size)
+        self.values, self.pre, self.grads = (np.zeros(size, self.dtype) for _ in range(3))
         sizes = np.where(graph.output >= 0, (graph.rows * graph.cols)[np.maximum(graph.output, 0)], 0)
         self.output_start = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
         targets = targets if targets is not None else [np.zeros(1)] * graph.sample_count
@@ -58,7 +66,8 @@ class Network:
         self._evaluated_at = None   # the parameters every neuron's value was last computed from
 
     def params(self, values: np.ndarray) -> Params:
-        return params_of(self.graph.weights, values)
+        """The parameters as the kernels take them: ``values`` itself in float64, else a copy."""
+        return params_of(self.graph.weights, values.astype(self.dtype, copy=False))
 
     def workspace(self, params: Params):
         if self._workspace is None:
@@ -91,7 +100,7 @@ class Network:
         """One training epoch (updates ``values`` in place): (losses, outputs seen, finite?).
         The outputs are flat: sample s's at ``output_start[s]:output_start[s + 1]``."""
         params = self.params(values)
-        pgrad = np.zeros_like(values)
+        pgrad = np.zeros(values.shape)
         touched = np.zeros(len(self.graph.weights), np.int8)
         touched_ids = np.zeros(len(self.graph.weights), np.int64)
         losses = np.zeros(self.graph.sample_count)
@@ -117,6 +126,8 @@ class Network:
             finite = kernels.train_epoch(*arguments)
         else:
             finite = kernels.train_epoch_batched(*arguments, np.zeros(self.graph.neuron_count, np.int64))
+        if params.values is not values:
+            values[:] = params.values
         return losses, flat, bool(finite)
 
     def gradients(self, values: np.ndarray, loss_code: int, loss_factor: float,
@@ -124,9 +135,9 @@ class Network:
         """(dL/dparameters, dL/dneuron values, per-sample losses) summed over ``which`` samples."""
         params = self.params(values)
         which = np.arange(self.graph.sample_count) if which is None else np.asarray(which, np.int64)
-        pgrad = np.zeros_like(values)
+        pgrad = np.zeros(values.shape)
         losses = np.zeros(self.graph.sample_count)
         kernels.gradients(self.samples, which, self.net, params, loss_code, loss_factor, self.values, self.pre,
                           self.grads, pgrad, self.workspace(params), losses, self.plan)
         self._evaluated_at = values.copy()
-        return pgrad, self.grads.copy(), losses
+        return pgrad, self.grads.astype(np.float64), losses
