@@ -48,17 +48,30 @@ def backward(neurons, first, last, net, params, values, pre, grads, pgrad, ws, l
 
 
 @njit(cache=True)
+def _range(neurons):
+    """(0, len(neurons)) as run-time integers.  The passes are called with int32 neuron lists
+    and run-time bounds from everywhere: a literal 0 or an int64 list would make numba compile
+    another copy of them (some seconds each, on a fresh install)."""
+    bounds = np.zeros(2, np.int64)
+    bounds[1] = neurons.shape[0]
+    return bounds[0], bounds[1]
+
+
+@njit(cache=True)
 def forward_all(net, params, values, pre, ws, plan=None):
     """Evaluate every neuron once, in topological order."""
     n = net.kind.shape[0]
-    forward(np.arange(n), 0, n, net, params, values, pre, ws, np.ones(n, np.int8), None, plan)
+    everything = np.arange(n).astype(np.int32)
+    first, last = _range(everything)
+    forward(everything, first, last, net, params, values, pre, ws, np.ones(n, np.int8), None, plan)
 
 
 @njit(cache=True)
 def forward_constants(net, params, values, pre, ws, learns):
     """Evaluate the neurons that depend on no learnable parameter (the epochs then skip them)."""
-    constant = np.flatnonzero(learns == 0)
-    forward_neurons(constant, 0, constant.shape[0], net, params, values, pre, ws, np.ones(learns.shape[0], np.int8),
+    constant = np.flatnonzero(learns == 0).astype(np.int32)
+    first, last = _range(constant)
+    forward_neurons(constant, first, last, net, params, values, pre, ws, np.ones(learns.shape[0], np.int8),
                     None, None)
 
 
@@ -300,13 +313,14 @@ def train_epoch_batched(order, batch_size, samples, net, params, opt, loss_code,
                                                                        touched_ids, losses, outputs, output_start,
                                                                        learns, plan, stamp))
     grads[:] = 0.0
-    buffer = np.empty(net.kind.shape[0], np.int64)
+    buffer = np.empty(net.kind.shape[0], np.int32)
     mark = 0
     for first in range(0, order.shape[0], batch_size):
         members = order[first:first + batch_size]
         mark += 1
         union = _union(members, samples, stamp, mark, buffer)
-        forward(union, 0, union.shape[0], net, params, values, pre, ws, learns, lanes, plan)
+        first_neuron, last_neuron = _range(union)
+        forward(union, first_neuron, last_neuron, net, params, values, pre, ws, learns, lanes, plan)
         count = 0
         elements = 0
         for s in members:
@@ -318,7 +332,8 @@ def train_epoch_batched(order, batch_size, samples, net, params, opt, loss_code,
                 return False
             elements += seeded
             count = _touch(s, weight_start, weight_ids, touched, touched_ids, count)
-        backward(union, 0, union.shape[0], net, params, values, pre, grads, pgrad, ws, learns, True, lanes, plan)
+        backward(union, first_neuron, last_neuron, net, params, values, pre, grads, pgrad, ws, learns, True, lanes,
+                 plan)
         if elements > 0:
             _step(opt, params, pgrad, touched, touched_ids, count, 1.0 / elements)
     return True
@@ -343,9 +358,10 @@ def gradients(samples, which, net, params, loss_code, loss_factor, values, pre, 
     """dL/dweights summed over the samples ``which`` (into pgrad) and dL/dneuron (grads), at
     the current weights, without updating anything: for gradient checks and for users."""
     n = net.kind.shape[0]
-    everything = np.arange(n)
+    everything = np.arange(n).astype(np.int32)
     every = np.ones(n, np.int8)
-    forward(everything, 0, n, net, params, values, pre, ws, every, None, plan)
+    first, last = _range(everything)
+    forward(everything, first, last, net, params, values, pre, ws, every, None, plan)
     for i in range(grads.shape[0]):
         grads[i] = 0.0
     for s in which:
@@ -359,4 +375,4 @@ def gradients(samples, which, net, params, loss_code, loss_factor, values, pre, 
         losses[s] = loss_and_gradient(loss_code, loss_factor, values[vs:vs + size], t, g)
         for j in range(size):
             grads[vs + j] += g[j]
-    backward(everything, 0, n, net, params, values, pre, grads, pgrad, ws, every, False, None, plan)
+    backward(everything, first, last, net, params, values, pre, grads, pgrad, ws, every, False, None, plan)

@@ -60,7 +60,7 @@ Workspace = namedtuple("Workspace", "p gp p_start p_rows p_cols q gq q_start q_r
 Products = namedtuple("Products", "edge_row y gy")
 INLINE, FOLDED = -1, -2
 #: Widths that get their own compiled passes (each one costs a compilation, cached on disk).
-MOST_LANES = 16
+MOST_LANES = 8
 
 
 @intrinsic

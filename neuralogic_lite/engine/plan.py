@@ -105,7 +105,7 @@ def plan_space(net, wrows, wcols, least: int = PRODUCT_MIN, dtype=np.float64) ->
     z = lambda k, t=np.int64: np.zeros(max(int(k), 1), t)  # noqa: E731
     rows = used.shape[0]
     products = Products(np.full(e, INLINE, np.int64), z(y_size, dtype), z(y_size, dtype))
-    return Plan(level, product, z(n), z(depth + 1), z(depth + 1), z(rows), z(rows + 1), z(rows), z(rows),
+    return Plan(level, product, z(n, np.int32), z(depth + 1), z(depth + 1), z(rows), z(rows + 1), z(rows), z(rows),
                 z(rows + 1), z(rows), products, z(x_size, dtype), z(x_size, dtype), z(int((wrows * wcols).max()), dtype),
                 np.full(n, -1, np.int64), z(n), np.full(weights, -1, np.int64), z(weights), z(weights), z(weights),
                 z(rows), z(rows), z(6))
