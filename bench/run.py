@@ -606,12 +606,14 @@ LIBRARY = ("neuralogic_lite", "templates")   # what the figures measure
 
 
 def write_markdown(path: Path, text: str) -> None:
-    """Write RESULTS.md, keeping the section ``width.py`` writes."""
-    from width import BEGIN, END
+    """Write RESULTS.md, keeping the sections ``width.py`` writes."""
+    from width import MARK
 
     old = path.read_text() if path.exists() else ""
-    if BEGIN in old:
-        text = text.rstrip("\n") + "\n\n" + BEGIN + old.split(BEGIN, 1)[1].split(END, 1)[0] + END + "\n"
+    for dtype in ("float64", "float32"):
+        begin, end = MARK.format(dtype, "begin"), MARK.format(dtype, "end")
+        if begin in old:
+            text = text.rstrip("\n") + "\n\n" + begin + old.split(begin, 1)[1].split(end, 1)[0] + end + "\n"
     path.write_text(text)
 
 

@@ -43,7 +43,7 @@ def ours(spec: dict) -> dict:
 
     settings = profile("pyneuralogic", optimizer="sgd", learning_rate=spec["lr"], shuffle=False, select_every=0,
                        lift=spec["lift"], prune=spec["prune"], batch_lift=spec.get("batch_lift", False),
-                       epochs=spec["chunk"], threads=spec.get("threads", 1))
+                       epochs=spec["chunk"], threads=spec.get("threads", 1), dtype=spec.get("dtype", "float64"))
     _warm(settings)
     out = {"rss_base_mb": rss_mb()}
 

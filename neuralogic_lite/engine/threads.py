@@ -7,7 +7,18 @@ Limiting BLAS is what makes timings comparable with a peer limited to the same c
 from __future__ import annotations
 
 import contextlib
+import functools
 from typing import Iterator
+
+
+@functools.lru_cache(maxsize=1)
+def _controller():
+    """threadpoolctl's view of the loaded BLAS libraries, found once per process: finding
+    them scans every loaded library (about a millisecond, too much per ``fit`` call), and
+    numpy and scipy load theirs on import, before any call here."""
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
 
 
 @contextlib.contextmanager
@@ -16,7 +27,5 @@ def blas_threads(count: int) -> Iterator[None]:
     if count <= 0:
         yield
         return
-    from threadpoolctl import threadpool_limits
-
-    with threadpool_limits(limits=count, user_api="blas"):
+    with _controller().limit(limits=count, user_api="blas"):
         yield
