@@ -67,6 +67,18 @@ def test_train_json_xval_and_test_sets(files, tmp_path):
     assert result.exit_code == 0 and "validation" in result.output and "test" in result.output
 
 
+def test_dtype_and_threads(files, tmp_path):
+    """--dtype float32 trains (and records it); --threads is taken; a bad value is one message."""
+    result = run("train", files["template"], files["examples"], "--epochs", "3", "--dtype", "float32", "--threads", "1",
+                 "--json")
+    assert result.exit_code == 0, result.output
+    settings = json.loads(result.output)["runs"][0]["settings"]
+    assert settings["dtype"] == "float32" and settings["threads"] == 1
+    for bad in (["--dtype", "float16"], ["--threads", "-1"]):
+        result = run("train", files["template"], files["examples"], "--epochs", "1", *bad)
+        assert result.exit_code == 2 and "Traceback" not in result.output, result.output
+
+
 def test_predict_eval_ground_check(files, tmp_path):
     out = tmp_path / "run"
     assert run("train", files["template"], files["examples"], "--epochs", "5", "--out", out).exit_code == 0
