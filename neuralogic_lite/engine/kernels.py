@@ -12,7 +12,8 @@ import numpy as np
 
 from ..jit import njit
 from .functions import sigmoid
-from .neuron import FACT, WEIGHTED_ATOM, WEIGHTED_RULE, backward_neurons, borrowed, forward_neurons, learning_neurons
+from .neuron import FACT, WEIGHTED_ATOM, WEIGHTED_RULE, U, backward_neurons, borrowed, forward_neurons, \
+    learning_neurons
 from .plan import backward as plan_backward, build, forward as plan_forward
 
 #: Samples: each one's support (CSR over neurons, topological) and output neuron, and its
@@ -190,30 +191,35 @@ def _touch(s, weight_start, weight_ids, touched, touched_ids, count):
     return count
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _step(opt, params, pgrad, touched, touched_ids, count, scale):
-    """One update of every weight the batch touched; then clear their gradients."""
+    """One update of every weight the batch touched; then clear their gradients.  (Unsigned
+    indices and numpy's error model, which drops the division's zero check, let the loops
+    vectorize: online learning takes a step after every sample, over every weight it used.)"""
     opt.step[0] += 1
     fix1 = fix2 = 1.0
     if opt.code == ADAM:   # the bias corrections (two powers: a tenth of a small sample's step)
         t = opt.step[0]
         fix1 = 1.0 / (1.0 - opt.beta1 ** t)
         fix2 = 1.0 / (1.0 - opt.beta2 ** t)
+    lr, beta1, beta2, eps = opt.lr, opt.beta1, opt.beta2, opt.eps
+    values, m, v = params.values, opt.m, opt.v
     for i in range(count):
         w = touched_ids[i]
         touched[w] = 0
-        s = params.start[w]
-        size = params.rows[w] * params.cols[w]
+        s = U(params.start[w])
+        end = s + U(params.rows[w] * params.cols[w])
         if opt.learnable[w]:
-            for j in range(s, s + size):
-                g = pgrad[j] * scale
-                if opt.code == SGD:
-                    params.values[j] -= g * opt.lr
-                else:   # written in the reference's order of operations
-                    opt.m[j] = opt.m[j] * opt.beta1 + g * (1.0 - opt.beta1)
-                    opt.v[j] = opt.v[j] * opt.beta2 + g * g * (1.0 - opt.beta2)
-                    params.values[j] += opt.m[j] * fix1 * (-1.0 / (math.sqrt(opt.v[j] * fix2) + opt.eps)) * opt.lr
-        for j in range(s, s + size):
+            if opt.code == SGD:
+                for j in range(s, end):
+                    values[j] -= pgrad[j] * scale * lr
+            else:   # written in the reference's order of operations
+                for j in range(s, end):
+                    g = pgrad[j] * scale
+                    m[j] = m[j] * beta1 + g * (1.0 - beta1)
+                    v[j] = v[j] * beta2 + g * g * (1.0 - beta2)
+                    values[j] += m[j] * fix1 * (-1.0 / (math.sqrt(v[j] * fix2) + eps)) * lr
+        for j in range(s, end):
             pgrad[j] = 0.0
 
 

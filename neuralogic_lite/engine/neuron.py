@@ -590,12 +590,15 @@ def _forward_neurons(neurons, first, last, net, params, values, pre, ws, learns,
         if act == IDENTITY:
             continue
         uv, un = U(vs), U(n)
+        if products is not None and act == TANH and summing:
+            # planned (wide) neurons: a tanh that vectorizes, in place (the backward pass of a
+            # sum's tanh reads its value only, so ``pre`` is not kept)
+            for i in range(un):
+                values[uv + i] = fast_tanh(values[uv + i])
+            continue
         for i in range(un):
             pre[uv + i] = values[uv + i]
-        if products is not None and act == TANH:   # planned (wide) neurons: a tanh that vectorizes
-            for i in range(un):
-                values[uv + i] = fast_tanh(pre[uv + i])
-        elif act <= LAST_ELEMENTWISE:
+        if act <= LAST_ELEMENTWISE:
             for i in range(un):
                 values[uv + i] = elementwise(act, pre[uv + i])
         elif lanes is None:
