@@ -14,7 +14,8 @@ from ..jit import njit
 from .functions import sigmoid
 from .neuron import FACT, WEIGHTED_ATOM, WEIGHTED_RULE, U, backward_neurons, borrowed, forward_neurons, \
     learning_neurons
-from .plan import backward as plan_backward, build, forward as plan_forward
+from .dense import backward as plan_backward, forward as plan_forward
+from .plan import build
 
 #: Samples: each one's support (CSR over neurons, topological) and output neuron, and its
 #: target (CSR over a flat float64 array; a 1-element target broadcasts over a vector output).

@@ -1,4 +1,4 @@
-"""The execution plan: a set of neurons run as stages of dense matrix products.
+"""The execution plan: a set of neurons grouped into stages of dense matrix products.
 
 Per-neuron passes multiply a weight matrix by an input once per edge; at GNN widths that is
 almost all the time, in many small products.  A plan runs the same neurons as PyG runs a
@@ -18,6 +18,8 @@ layer: gather, transform once, reduce.
 - Backward mirrors it: the per-neuron pass leaves dL/dY in the rows, and each block adds
   ``dY.T @ X`` to dL/dW and scatters ``dY @ W`` to its inputs.
 
+This module builds plans; ``engine.dense`` runs them.
+
 Which edges are product edges is decided once per graph (``product_edges``): weights with
 fewer than ``PRODUCT_MIN`` elements stay in the per-neuron pass, where small products are
 faster than a BLAS call (measured: ``bench/width.py``).  A graph without product edges keeps
@@ -30,8 +32,7 @@ from collections import namedtuple
 import numpy as np
 
 from ..jit import njit
-from .neuron import AVG, FOLDED, INLINE, SUM, WEIGHTED_ATOM, WEIGHTED_RULE, Products, U, backward_neurons, \
-    forward_neurons
+from .neuron import AVG, FOLDED, INLINE, SUM, WEIGHTED_ATOM, WEIGHTED_RULE, Products
 
 #: A weight takes part in product blocks from this many elements on (a 12 x 12 matrix); below,
 #: the per-neuron passes' unrolled products win (bench/width.py, GCN at widths 3 to 16).
@@ -233,85 +234,3 @@ def build(plan, neurons, first, last, active, input_start, edge_src, edge_weight
     size[3] = inputs
     size[4] = y
     size[5] = stamp
-
-
-# ----------------------------------------------------------------------------- running
-@njit(cache=True)
-def _gather(plan, b, values, value_start, wc):
-    """The block's inputs X (rows x wc, kept in ``plan.x``): each row the sum of its input
-    neurons' values."""
-    a = plan.block_row_start[b]
-    count = plan.block_row_start[b + 1] - a
-    x = plan.x[plan.block_x[b]:plan.block_x[b] + count * wc]
-    columns = U(wc)
-    for r in range(count):
-        row = a + r
-        base = U(r * wc)
-        s0 = plan.row_src_start[row]
-        xs = U(value_start[plan.row_src[s0]])
-        for j in range(columns):
-            x[base + j] = values[xs + j]
-        for s in range(s0 + 1, plan.row_src_start[row + 1]):
-            xs = U(value_start[plan.row_src[s]])
-            for j in range(columns):
-                x[base + j] += values[xs + j]
-    return x.reshape(count, wc)
-
-
-@njit(cache=True)
-def forward(plan, net, params, values, pre, ws, learns):
-    """Run the built plan: each stage's blocks (one product each), then its neurons."""
-    products = plan.products
-    for d in range(plan.size[0]):
-        for b in range(plan.block_start[d], plan.block_start[d + 1]):
-            w = plan.block_weight[b]
-            wr = params.rows[w]
-            wc = params.cols[w]
-            ps = params.start[w]
-            x = _gather(plan, b, values, net.value_start, wc)
-            y0 = plan.block_y[b]
-            y = products.y[y0:y0 + x.shape[0] * wr].reshape(x.shape[0], wr)
-            np.dot(x, params.values[ps:ps + wr * wc].reshape(wr, wc).T, y)
-        forward_neurons(plan.order, plan.stage_start[d], plan.stage_start[d + 1], net, params, values, pre, ws, learns,
-                        None, products)
-
-
-@njit(cache=True)
-def backward(plan, net, params, values, pre, grads, pgrad, ws, learns, consume):
-    """Push the gradients of the built plan's neurons, last stage first; each stage's blocks
-    turn the dL/dY its neurons left in their rows into dL/dW and dL/dinputs (with the X the
-    forward pass left)."""
-    products = plan.products
-    gy = products.gy
-    for i in range(plan.size[4]):
-        gy[i] = 0.0
-    for d in range(plan.size[0] - 1, -1, -1):
-        backward_neurons(plan.order, plan.stage_start[d], plan.stage_start[d + 1], net, params, values, pre, grads,
-                         pgrad, ws, learns, consume, None, products)
-        for b in range(plan.block_start[d], plan.block_start[d + 1]):
-            w = plan.block_weight[b]
-            wr = params.rows[w]
-            wc = params.cols[w]
-            ps = params.start[w]
-            a = plan.block_row_start[b]
-            count = plan.block_row_start[b + 1] - a
-            x = plan.x[plan.block_x[b]:plan.block_x[b] + count * wc].reshape(count, wc)
-            y0 = plan.block_y[b]
-            dy = gy[y0:y0 + count * wr].reshape(count, wr)
-            gw = plan.gw[:wr * wc].reshape(wr, wc)
-            np.dot(dy.T, x, gw)
-            p0 = U(ps)
-            for j in range(U(wr * wc)):
-                pgrad[p0 + j] += plan.gw[j]
-            gx = plan.gx[:count * wc].reshape(count, wc)
-            np.dot(dy, params.values[ps:ps + wr * wc].reshape(wr, wc), gx)
-            columns = U(wc)
-            for r in range(count):
-                row = a + r
-                base = U(r * wc)
-                for s in range(plan.row_src_start[row], plan.row_src_start[row + 1]):
-                    x_neuron = plan.row_src[s]
-                    if learns[x_neuron]:
-                        xs = U(net.value_start[x_neuron])
-                        for j in range(columns):
-                            grads[xs + j] += plan.gx[base + j]
