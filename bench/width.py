@@ -29,7 +29,7 @@ from neuralogic_lite.datasets.text import load as load_graphs_text
 
 HERE = Path(__file__).resolve().parent
 MARK = "<!-- bench/width.py {}: {} -->"   # one section per dtype
-LEARNING_RATE = {"gcn": 1e-4, "graphsage": 1e-4, "gin": 1e-5}
+LEARNING_RATE = {"gcn": 1e-4, "graphsage": 1e-4, "gin": 1e-6}   # GIN sums: at 256 wide, 1e-5 diverges in float32
 SYSTEMS = ("ours, lifted", "ours, not lifted", "PyG")
 
 
@@ -40,16 +40,22 @@ def measure(model: str, width: int, args, workdir: Path, graphs: str) -> dict:
                                   hidden=width))
     timing = {"warmup": 1, "epochs": args.epochs, "chunk": 1, "repeat": 1, "lr": LEARNING_RATE[model],
               "batches": args.batches, "threads": args.threads, "dtype": args.dtype}
-    runs = {}
+    specs = {}
     for name, lift, prune in (("ours, lifted", "structural", "lossless"), ("ours, not lifted", "none", "off")):
-        if name == "ours, not lifted" and args.quick:
-            continue
-        runs[name] = run_child("ours", {"template": str(template), "examples": str(MUTAGENESIS / "examples.txt"),
-                                        "queries": str(MUTAGENESIS / "queries.txt"), "lift": lift, "prune": prune,
-                                        **timing})
+        if not (name == "ours, not lifted" and args.quick):
+            specs[name] = ("ours", {"template": str(template), "examples": str(MUTAGENESIS / "examples.txt"),
+                                    "queries": str(MUTAGENESIS / "queries.txt"), "lift": lift, "prune": prune,
+                                    **timing})
     if not args.no_pyg:
-        runs["PyG"] = run_child("pyg", {"model": model, "graphs": graphs, "dim": width, "dtype": args.dtype, **timing})
-    out = {}
+        specs["PyG"] = ("pyg", {"model": model, "graphs": graphs, "dim": width, "dtype": args.dtype, **timing})
+    runs, out = {}, {}
+    for name, (system, spec) in specs.items():
+        try:
+            runs[name] = run_child(system, spec)
+        except RuntimeError as error:   # a run that fails (diverges, say) is reported, not fatal
+            last = str(error).strip().splitlines()[-1]
+            print(f"  {name} failed: {last}", file=sys.stderr)
+            out.setdefault("failed", {})[name] = last
     for name, r in runs.items():
         out[name] = {"epoch_ms": {b: r["epoch_s"][b] * 1000 for b in r["epoch_s"]}, "peak_mb": r["peak_mb"]}
         if "neurons" in r:
@@ -65,11 +71,13 @@ def table(results: dict) -> str:
                   "| width | batch | ours, lifted (ms) | ours, not lifted (ms) | PyG (ms) | PyG / ours lifted | "
                   "peak RSS ours / PyG (MiB) |", "|---:|---:|---:|---:|---:|---:|---:|"]
         for width, systems in widths.items():
+            for name, why in systems.get("failed", {}).items():
+                lines.append(f"| {width} | — | {name} failed: {why} | | | | |")
             for batch in results["batches"]:
                 get = lambda name: systems.get(name, {}).get("epoch_ms", {}).get(str(batch))  # noqa: E731
                 ours, plain, pyg = get("ours, lifted"), get("ours, not lifted"), get("PyG")
                 ratio = f"**{pyg / ours:.1f}×**" if ours and pyg else "—"
-                memory = "/".join(f"{systems[n]['peak_mb']:.0f}" if n in systems else "—"
+                memory = "/".join(f"{systems[n]['peak_mb']:.0f}" if "peak_mb" in systems.get(n, {}) else "—"
                                   for n in ("ours, lifted", "PyG"))
                 lines.append(f"| {width} | {batch} | {_ms(ours)} | {_ms(plain)} | {_ms(pyg)} | {ratio} | {memory} |")
         lines.append("")
@@ -93,7 +101,8 @@ def plot(results: dict, path: Path) -> None:
             ax = axes[i][j]
             widths = results["models"][model]
             for name, style in zip(SYSTEMS, ("o-", "s--", "^-")):
-                points = [(int(w), s[name]["epoch_ms"][str(batch)]) for w, s in widths.items() if name in s]
+                points = [(int(w), s[name]["epoch_ms"][str(batch)]) for w, s in widths.items()
+                          if "epoch_ms" in s.get(name, {})]
                 if points:
                     ax.plot(*zip(*points), style, label=name)
             ax.set_xscale("log", base=2)

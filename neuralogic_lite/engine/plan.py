@@ -21,9 +21,9 @@ layer: gather, transform once, reduce.
 This module builds plans; ``engine.dense`` runs them.
 
 Which edges are product edges is decided once per graph (``product_edges``): weights with
-fewer than ``PRODUCT_MIN`` elements stay in the per-neuron pass, where small products are
-faster than a BLAS call (measured: ``bench/width.py``).  A graph without product edges keeps
-the per-neuron passes with their width specialization (``neuron.lanes_of``).
+fewer than ``PRODUCT_MIN`` elements (``PRODUCT_MIN_BATCHED`` for minibatches) stay in the
+per-neuron pass, where small products are faster than a BLAS call.  A graph without product
+edges keeps the per-neuron passes with their width specialization (``neuron.lanes_of``).
 """
 from __future__ import annotations
 
@@ -34,9 +34,11 @@ import numpy as np
 from ..jit import njit
 from .neuron import AVG, FOLDED, INLINE, SUM, WEIGHTED_ATOM, WEIGHTED_RULE, Products
 
-#: A weight takes part in product blocks from this many elements on (a 12 x 12 matrix); below,
-#: the per-neuron passes' unrolled products win (bench/width.py, GCN at widths 3 to 16).
-PRODUCT_MIN = 144
+#: A weight takes part in product blocks from this many elements on; below, the per-neuron
+#: passes' products are faster.  Measured on the zoo GCN over mutagenesis (widths 6 to 16,
+#: float64, one thread): online epochs (a plan per sample) gain from 14 x 14 on, minibatches
+#: of 32 and whole-graph passes from 8 x 8.
+PRODUCT_MIN, PRODUCT_MIN_BATCHED = 196, 64
 
 #: The plan of one set of neurons (arrays sized for the whole graph, reused by every plan):
 #:  level (N,) int32, static: each neuron's stage (``levels``); product_edge (E,) int8, static:

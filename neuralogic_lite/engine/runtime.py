@@ -14,7 +14,7 @@ from ..settings import DTYPES
 from ..network.weights import WeightTable
 from . import kernels
 from .neuron import Net, Params, edge_plan, lanes_of, workspace
-from .plan import plan_space
+from .plan import PRODUCT_MIN, PRODUCT_MIN_BATCHED, plan_space
 
 
 def net_of(graph: NeuralGraph) -> Net:
@@ -44,11 +44,17 @@ class Network:
         self.graph = graph
         self.dtype = np.dtype(str(dtype))
         self.net = net_of(graph)
-        #: how the passes run: as a plan of products where the graph has large enough matrix
-        #: weights (``engine.plan``), else neuron by neuron, specialized for the common width
-        #: (in float64: the specialization keeps its sums in float64 registers)
-        self.plan = plan_space(self.net, *graph.weights.layout[1:], dtype=self.dtype)
-        self.lanes = lanes_of(self.net) if self.plan is None and self.dtype == np.float64 else None
+        # How the passes run: as plans of products where the graph has large enough matrix
+        # weights (``engine.plan``; minibatches and whole-graph passes plan smaller weights than
+        # online epochs, whose plans cover one sample), else neuron by neuron, specialized for
+        # the common width (in float64: the specialization keeps its sums in float64 registers).
+        layout = graph.weights.layout[1:]
+        batched = plan_space(self.net, *layout, least=PRODUCT_MIN_BATCHED, dtype=self.dtype)
+        online = plan_space(self.net, *layout, least=PRODUCT_MIN, dtype=self.dtype)
+        if online is not None and np.array_equal(online.product_edge, batched.product_edge):
+            online = batched
+        self._plans = (online, batched)
+        self.lanes = lanes_of(self.net) if self.dtype == np.float64 else None
         size = int(graph.value_start[-1])
         self.values, self.pre, self.grads = (np.zeros(size, self.dtype) for _ in range(3))
         sizes = np.where(graph.output >= 0, (graph.rows * graph.cols)[np.maximum(graph.output, 0)], 0)
@@ -64,6 +70,19 @@ class Network:
         self._sample_weights = None
         self._learns = None
         self._evaluated_at = None   # the parameters every neuron's value was last computed from
+
+    @property
+    def plan(self):
+        """The plan of minibatches and whole-graph passes (None: neuron by neuron).  Setting it
+        sets the online epochs' plan too (tests compare the two ways on one network)."""
+        return self._plans[1]
+
+    @plan.setter
+    def plan(self, plan) -> None:
+        self._plans = (plan, plan)
+
+    def _lanes(self, plan):
+        return self.lanes if plan is None else None
 
     def params(self, values: np.ndarray) -> Params:
         """The parameters as the kernels take them: ``values`` itself in float64, else a copy."""
@@ -120,8 +139,9 @@ class Network:
             self._evaluated_at = values.copy()
         arguments = (np.ascontiguousarray(order, np.int64), batch_size, self.samples, self.net, params, optimizer,
                      loss_code, loss_factor, self.values, self.pre, self.grads, pgrad, self.workspace(params),
-                     *self._sample_weights, touched, touched_ids, losses, flat, self.output_start, learns, self.lanes,
-                     self.plan)
+                     *self._sample_weights, touched, touched_ids, losses, flat, self.output_start, learns)
+        plan = self._plans[0] if batch_size == 1 else self._plans[1]
+        arguments += (self._lanes(plan), plan)
         if batch_size == 1:
             finite = kernels.train_epoch(*arguments)
         else:
