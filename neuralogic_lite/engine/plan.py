@@ -37,7 +37,7 @@ from .neuron import AVG, FOLDED, INLINE, SUM, WEIGHTED_ATOM, WEIGHTED_RULE, Prod
 #: A weight takes part in product blocks from this many elements on; below, the per-neuron
 #: passes' products are faster.  Measured on the zoo GCN over mutagenesis (widths 6 to 16,
 #: float64, one thread): online epochs (a plan per sample) gain from 14 x 14 on, minibatches
-#: of 32 and whole-graph passes from 8 x 8.
+#: of 32 from 8 x 8.  (Evaluation follows online epochs: one compiled way per network.)
 PRODUCT_MIN, PRODUCT_MIN_BATCHED = 196, 64
 
 #: The plan of one set of neurons (arrays sized for the whole graph, reused by every plan):

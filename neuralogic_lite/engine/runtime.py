@@ -45,8 +45,8 @@ class Network:
         self.dtype = np.dtype(str(dtype))
         self.net = net_of(graph)
         # How the passes run: as plans of products where the graph has large enough matrix
-        # weights (``engine.plan``; minibatches and whole-graph passes plan smaller weights than
-        # online epochs, whose plans cover one sample), else neuron by neuron, specialized for
+        # weights (``engine.plan``; minibatches plan smaller weights than online epochs, whose
+        # plans cover one sample), else neuron by neuron, specialized for
         # the common width (in float64: the specialization keeps its sums in float64 registers).
         layout = graph.weights.layout[1:]
         batched = plan_space(self.net, *layout, least=PRODUCT_MIN_BATCHED, dtype=self.dtype)
@@ -73,9 +73,11 @@ class Network:
 
     @property
     def plan(self):
-        """The plan of minibatches and whole-graph passes (None: neuron by neuron).  Setting it
-        sets the online epochs' plan too (tests compare the two ways on one network)."""
-        return self._plans[1]
+        """The plan of online epochs and of evaluation (None: neuron by neuron); minibatches
+        may plan smaller weights too.  (Evaluation runs as online training does, so that a
+        fresh install compiles one way of running a network, not two.)  Setting it sets the
+        minibatches' plan too (tests compare the two ways on one network)."""
+        return self._plans[0]
 
     @plan.setter
     def plan(self, plan) -> None:
