@@ -13,9 +13,11 @@ from typing import Iterator
 
 @functools.lru_cache(maxsize=1)
 def _controller():
-    """threadpoolctl's view of the loaded BLAS libraries, found once per process: finding
-    them scans every loaded library (about a millisecond, too much per ``fit`` call), and
-    numpy and scipy load theirs on import, before any call here."""
+    """threadpoolctl's view of the loaded BLAS libraries, found once per process (finding
+    them scans every loaded library: about a millisecond, too much per ``fit`` call).  The
+    kernels' products call scipy's BLAS, which scipy loads only with ``scipy.linalg``: it is
+    loaded here first, or the scan would miss it."""
+    import scipy.linalg.cython_blas  # noqa: F401  (the BLAS numba's np.dot calls)
     from threadpoolctl import ThreadpoolController
 
     return ThreadpoolController()
