@@ -22,7 +22,7 @@ from neuralogic_lite.engine import dense, neuron
 from neuralogic_lite.engine.threads import blas_threads
 from neuralogic_lite.learning.trainer import optimizer_state
 from neuralogic_lite.model import Model
-from neuralogic_lite.settings import profile
+from neuralogic_lite.settings import DTYPES, profile
 
 
 def median_ms(fn, repeat: int = 5) -> float:
@@ -40,7 +40,7 @@ def main() -> None:
     parser.add_argument("model", choices=["gcn", "graphsage", "gin"])
     parser.add_argument("width", type=int)
     parser.add_argument("batch", type=int)
-    parser.add_argument("dtype", nargs="?", default="float64", choices=["float64", "float32"])
+    parser.add_argument("dtype", nargs="?", default="float64", choices=DTYPES)
     args = parser.parse_args()
     require_shared()
     text = zoo.write(args.model, atom_types=MUTAGENESIS_ATOM_TYPES, bond_types=MUTAGENESIS_BOND_TYPES,

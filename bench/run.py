@@ -35,6 +35,7 @@ from systems import save_graphs
 from neuralogic_lite.datasets.graphs import Graphs
 from neuralogic_lite.datasets.molecules import MUTAGENESIS_ATOM_TYPES, MUTAGENESIS_BOND_TYPES, generate
 from neuralogic_lite.datasets.text import load as load_graphs_text, save as save_text
+from neuralogic_lite.settings import DTYPES
 
 HERE = Path(__file__).resolve().parent
 GNN = MUTAGENESIS / "templates" / "template_gnn.txt"
@@ -610,7 +611,7 @@ def write_markdown(path: Path, text: str) -> None:
     from width import MARK
 
     old = path.read_text() if path.exists() else ""
-    for dtype in ("float64", "float32"):
+    for dtype in DTYPES:
         begin, end = MARK.format(dtype, "begin"), MARK.format(dtype, "end")
         if begin in old:
             text = text.rstrip("\n") + "\n\n" + begin + old.split(begin, 1)[1].split(end, 1)[0] + end + "\n"

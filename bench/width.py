@@ -26,6 +26,7 @@ from systems import save_graphs
 from neuralogic_lite import zoo
 from neuralogic_lite.datasets.molecules import MUTAGENESIS_ATOM_TYPES, MUTAGENESIS_BOND_TYPES
 from neuralogic_lite.datasets.text import load as load_graphs_text
+from neuralogic_lite.settings import DTYPES
 
 HERE = Path(__file__).resolve().parent
 MARK = "<!-- bench/width.py {}: {} -->"   # one section per dtype
@@ -142,7 +143,7 @@ def main() -> None:
     parser.add_argument("--widths", default="3,16,32,64,128,256")
     parser.add_argument("--batches", default="1,32")
     parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--dtype", default="float64", choices=["float64", "float32"], help="both systems' dtype")
+    parser.add_argument("--dtype", default="float64", choices=DTYPES, help="both systems' dtype")
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--quick", action="store_true", help="leave the unlifted runs out")
     parser.add_argument("--no-pyg", action="store_true")

@@ -37,19 +37,24 @@ def _gather(plan, b, values, value_start, wc):
 
 
 @njit(cache=True)
+def _weight(params, w):
+    """Weight ``w`` as its (rows, cols) matrix, a view of the parameters."""
+    ps = params.start[w]
+    return params.values[ps:ps + params.rows[w] * params.cols[w]].reshape(params.rows[w], params.cols[w])
+
+
+@njit(cache=True)
 def forward(plan, net, params, values, pre, ws, learns):
     """Run the built plan: each stage's blocks (one product each), then its neurons."""
     products = plan.products
     for d in range(plan.size[0]):
         for b in range(plan.block_start[d], plan.block_start[d + 1]):
-            w = plan.block_weight[b]
-            wr = params.rows[w]
-            wc = params.cols[w]
-            ps = params.start[w]
+            weight = _weight(params, plan.block_weight[b])
+            wr, wc = weight.shape
             x = _gather(plan, b, values, net.value_start, wc)
             y0 = plan.block_y[b]
             y = products.y[y0:y0 + x.shape[0] * wr].reshape(x.shape[0], wr)
-            np.dot(x, params.values[ps:ps + wr * wc].reshape(wr, wc).T, y)
+            np.dot(x, weight.T, y)
         forward_neurons(plan.order, plan.stage_start[d], plan.stage_start[d + 1], net, params, values, pre, ws, learns,
                         None, products)
 
@@ -68,9 +73,8 @@ def backward(plan, net, params, values, pre, grads, pgrad, ws, learns, consume):
                          pgrad, ws, learns, consume, None, products)
         for b in range(plan.block_start[d], plan.block_start[d + 1]):
             w = plan.block_weight[b]
-            wr = params.rows[w]
-            wc = params.cols[w]
-            ps = params.start[w]
+            weight = _weight(params, w)
+            wr, wc = weight.shape
             a = plan.block_row_start[b]
             count = plan.block_row_start[b + 1] - a
             x = plan.x[plan.block_x[b]:plan.block_x[b] + count * wc].reshape(count, wc)
@@ -78,11 +82,11 @@ def backward(plan, net, params, values, pre, grads, pgrad, ws, learns, consume):
             dy = gy[y0:y0 + count * wr].reshape(count, wr)
             gw = plan.gw[:wr * wc].reshape(wr, wc)
             np.dot(dy.T, x, gw)
-            p0 = U(ps)
+            p0 = U(params.start[w])
             for j in range(U(wr * wc)):
                 pgrad[p0 + j] += plan.gw[j]
             gx = plan.gx[:count * wc].reshape(count, wc)
-            np.dot(dy, params.values[ps:ps + wr * wc].reshape(wr, wc), gx)
+            np.dot(dy, weight, gx)
             columns = U(wc)
             for r in range(count):
                 row = a + r

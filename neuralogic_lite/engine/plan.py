@@ -47,26 +47,25 @@ PRODUCT_MIN, PRODUCT_MIN_BATCHED = 196, 64
 #:  block_y, block_x (where the block's Y and X start in ``products.y`` and ``x``; the forward
 #:  pass's X stays for the backward pass); row_src_start (R+1,), row_src: the inputs summed
 #:  into each row; products: edge_row, y, gy (``neuron.Products``); x; gx, gw: scratch;
-#:  stamp, row_of, bucket, bucket_pos, counts: the builder's scratch; size: [stages used,
-#:  blocks, rows, row inputs, y used, stamp counter].
+#:  stamp, row_of, weight_stamp, weight_count, weight_pos, touched, bucket, bucket_dst: the
+#:  builder's scratch; size: [stages used, blocks, rows, row inputs, y used, stamp counter].
 Plan = namedtuple("Plan", "level product_edge order stage_start block_start block_weight block_row_start block_y "
                           "block_x row_src_start row_src products x gx gw stamp row_of weight_stamp weight_count "
                           "weight_pos touched bucket bucket_dst size")
 
 
-def product_edges(kind, reducer, value_start, input_start, edge_src, edge_weight, wrows, wcols,
-                  least: int = PRODUCT_MIN) -> np.ndarray:
-    """int8 per edge: 1 where a matrix weight (``least`` elements or more) multiplies a column
-    input into a neuron that sums or averages: the per-neuron pass's matrix-times-vector case."""
-    fan_in = np.diff(input_start)
-    target = np.repeat(np.arange(kind.shape[0]), fan_in)
-    size = np.diff(value_start)
-    w = edge_weight.astype(np.int64)
+def product_edges(net, wrows, wcols, least: int = PRODUCT_MIN) -> np.ndarray:
+    """int8 per edge of ``net`` (``neuron.Net``): 1 where a matrix weight (``least`` elements or
+    more) multiplies a column input into a neuron that sums or averages: the per-neuron pass's
+    matrix-times-vector case."""
+    target = np.repeat(np.arange(net.kind.shape[0]), np.diff(net.input_start))
+    size = np.diff(net.value_start)
+    w = net.edge_weight.astype(np.int64)
     safe = np.maximum(w, 0)
     wr, wc = wrows[safe], wcols[safe]
-    xn = size[edge_src]
-    ok = (np.isin(kind[target], (WEIGHTED_ATOM, WEIGHTED_RULE)) & np.isin(reducer[target], (SUM, AVG)) & (w >= 0)
-          & (wr * wc >= max(least, 2)) & (xn != 1) & (xn == wc) & (wr == size[target]))
+    xn = size[net.edge_src]
+    ok = (np.isin(net.kind[target], (WEIGHTED_ATOM, WEIGHTED_RULE)) & np.isin(net.reducer[target], (SUM, AVG))
+          & (w >= 0) & (wr * wc >= max(least, 2)) & (xn != 1) & (xn == wc) & (wr == size[target]))
     return ok.astype(np.int8)
 
 
@@ -93,8 +92,7 @@ def plan_space(net, wrows, wcols, least: int = PRODUCT_MIN, dtype=np.float64) ->
     """The plan's arrays for ``net`` (``neuron.Net``), or None when no edge runs in blocks
     (``least``: the fewest elements of a weight whose products run in blocks; ``dtype``: the
     neuron values' type, which the products are computed in)."""
-    product = product_edges(net.kind, net.reducer, net.value_start, net.input_start, net.edge_src, net.edge_weight,
-                            wrows, wcols, least)
+    product = product_edges(net, wrows, wcols, least)
     if not product.any():
         return None
     n, e = net.kind.shape[0], net.edge_src.shape[0]
@@ -108,17 +106,21 @@ def plan_space(net, wrows, wcols, least: int = PRODUCT_MIN, dtype=np.float64) ->
     z = lambda k, t=np.int64: np.zeros(max(int(k), 1), t)  # noqa: E731
     rows = used.shape[0]
     products = Products(np.full(e, INLINE, np.int64), z(y_size, dtype), z(y_size, dtype))
-    return Plan(level, product, z(n, np.int32), z(depth + 1), z(depth + 1), z(rows), z(rows + 1), z(rows), z(rows),
-                z(rows + 1), z(rows), products, z(x_size, dtype), z(x_size, dtype), z(int((wrows * wcols).max()), dtype),
-                np.full(n, -1, np.int64), z(n), np.full(weights, -1, np.int64), z(weights), z(weights), z(weights),
-                z(rows), z(rows), z(6))
+    return Plan(level=level, product_edge=product, order=z(n, np.int32), stage_start=z(depth + 1),
+                block_start=z(depth + 1), block_weight=z(rows), block_row_start=z(rows + 1), block_y=z(rows),
+                block_x=z(rows), row_src_start=z(rows + 1), row_src=z(rows), products=products,
+                x=z(x_size, dtype), gx=z(x_size, dtype), gw=z(int((wrows * wcols).max()), dtype),
+                stamp=np.full(n, -1, np.int64), row_of=z(n), weight_stamp=np.full(weights, -1, np.int64),
+                weight_count=z(weights), weight_pos=z(weights), touched=z(weights), bucket=z(rows),
+                bucket_dst=z(rows), size=z(6))
 
 
 # ----------------------------------------------------------------------------- building
 @njit(cache=True)
 def build(plan, neurons, first, last, active, input_start, edge_src, edge_weight, prows, pcols):
     """Plan ``neurons[first:last]`` (ascending ids) whose ``active`` flag is set: sorted into
-    stages (``levels``), then each stage's product edges as blocks of rows.  Linear in the neurons' edges."""
+    stages (``levels``), then each stage's product edges as blocks of rows.  Linear in the
+    neurons' edges."""
     level = plan.level
     depth = plan.stage_start.shape[0] - 2
     count = plan.stage_start

@@ -10,11 +10,11 @@ import numpy as np
 
 from ..errors import NeuraLogicLiteError
 from ..network.graph import NeuralGraph
-from ..settings import DTYPES
 from ..network.weights import WeightTable
+from ..settings import DTYPES
 from . import kernels
 from .neuron import Net, Params, edge_plan, lanes_of, workspace
-from .plan import PRODUCT_MIN, PRODUCT_MIN_BATCHED, plan_space
+from .plan import PRODUCT_MIN, PRODUCT_MIN_BATCHED, plan_space, product_edges
 
 
 def net_of(graph: NeuralGraph) -> Net:
@@ -46,13 +46,15 @@ class Network:
         self.net = net_of(graph)
         # How the passes run: as plans of products where the graph has large enough matrix
         # weights (``engine.plan``; minibatches plan smaller weights than online epochs, whose
-        # plans cover one sample), else neuron by neuron, specialized for
-        # the common width (in float64: the specialization keeps its sums in float64 registers).
+        # plans cover one sample; one plan serves both when they plan the same edges), else
+        # neuron by neuron, specialized for the common width (in float64: the specialization
+        # keeps its sums in float64 registers).
         layout = graph.weights.layout[1:]
         batched = plan_space(self.net, *layout, least=PRODUCT_MIN_BATCHED, dtype=self.dtype)
-        online = plan_space(self.net, *layout, least=PRODUCT_MIN, dtype=self.dtype)
-        if online is not None and np.array_equal(online.product_edge, batched.product_edge):
-            online = batched
+        online = batched
+        if batched is not None and not np.array_equal(batched.product_edge,
+                                                      product_edges(self.net, *layout, PRODUCT_MIN)):
+            online = plan_space(self.net, *layout, least=PRODUCT_MIN, dtype=self.dtype)
         self._plans = (online, batched)
         self.lanes = lanes_of(self.net) if self.dtype == np.float64 else None
         size = int(graph.value_start[-1])
