@@ -32,6 +32,7 @@ from .learning.losses import Loss, resolve_loss
 from .learning.parameters import initial_parameters, load_state_dict, state_dict
 from .learning.trainer import Evaluation, TrainResult, evaluate, optimizer_state, shape_mismatch, train
 from .network.graph import NeuralGraph
+from .network.concat import Chunk, concatenate
 from .network.neuralize import neuralize
 from .network.weights import number_template_weights, written_array
 from .language.symbols import PREDICATES
@@ -195,27 +196,46 @@ class Model:
 
     # -- the pipeline
     def build(self, samples: Sequence[Sample]) -> Built:
-        """Ground, neuralize (and lift) ``samples``."""
+        """Ground, neuralize (and lift) ``samples``, a chunk of examples at a time (see
+        ``CHUNK_EXAMPLES``): the peak memory is the built graph plus one chunk's program."""
         samples = list(samples)
         if not samples:
             raise NeuraLogicLiteError("no samples to build")
         options = GroundingOptions(self.settings.duplicate_facts, self.settings.missing_queries)
-        timings = {}
-        start = time.perf_counter()
-        program = ground(self.template, samples, options)
-        timings["ground_s"] = time.perf_counter() - start
-        start = time.perf_counter()
-        graph = neuralize(program, self.template, self.settings)
-        timings["neuralize_s"] = time.perf_counter() - start
+        pieces = _pieces(samples, self.settings)
+        loss = self.loss
+        if loss is None and len(pieces) > 1:   # decided from every target before any chunk is built
+            exact = self.settings.exact_literals
+            loss = self._loss([written_array(s.query.target, exact).ravel() for s in samples
+                               if s.query.target is not None])
+        timings = {"ground_s": 0.0, "neuralize_s": 0.0}
+        chunks, reports, batch = [], [], None
+        for piece in pieces:
+            start = time.perf_counter()
+            program = ground(self.template, piece, options)
+            timings["ground_s"] += time.perf_counter() - start
+            start = time.perf_counter()
+            graph = neuralize(program, self.template, self.settings)
+            timings["neuralize_s"] += time.perf_counter() - start
+            if loss is None:
+                loss = self._loss(targets_of(samples, graph, self.settings.exact_literals))
+            if loss.logits and self.settings.output_logits:
+                graph, changed = _logit_outputs(graph, self.template)
+                self.identity_outputs = self.identity_outputs | changed
+            graph, report = _lift(graph, self.settings, across_examples=None if len(pieces) == 1 else False)
+            reports.append(report)
+            chunks.append(Chunk(graph, program, len(piece)) if len(pieces) > 1 else (graph, program))
+            del program, graph
+        if len(pieces) > 1:
+            graph, program = concatenate(chunks)
+            chunks.clear()
+            if self.settings.batch_lift:      # merges across examples, so across chunks: on the joined graph
+                graph, batch = _lift(graph, dataclasses.replace(self.settings, prune="off", lift="none"))
+        else:
+            graph, program = chunks[0]
+        timings["lift"] = _joined_reports(reports, batch)
         targets = targets_of(samples, graph, self.settings.exact_literals)
-        loss = self.loss or self._loss(targets)   # a trained model keeps its loss, even on unlabelled data
-        if loss.logits and self.settings.output_logits:
-            graph, changed = _logit_outputs(graph, self.template)
-            self.identity_outputs = self.identity_outputs | changed
-        graph, timings["lift"] = _lift(graph, self.settings)
-        built = Built(samples, program, graph, Network(graph, targets, self.settings.dtype), targets, timings,
-                      loss)
-        return built
+        return Built(samples, program, graph, Network(graph, targets, self.settings.dtype), targets, timings, loss)
 
     def _loss(self, targets: list[np.ndarray]) -> Loss:
         known = [t for t in targets if not np.isnan(t).any()]
@@ -282,7 +302,52 @@ def _logit_outputs(graph: NeuralGraph, template: Template) -> tuple[NeuralGraph,
     return dataclasses.replace(graph, activation=activation), frozenset(changed)
 
 
-def _lift(graph: NeuralGraph, settings: Settings) -> tuple[NeuralGraph, dict]:
+#: Examples grounded, neuralized and lifted together by ``Model.build``.  A larger set is built
+#: in chunks of this many and joined (``network.concat``), when that gives the same graph: its
+#: examples' samples are contiguous, no example has rules of its own, and lifting merges
+#: nothing across examples before the join (``lift="value"`` may, so it builds in one piece).
+CHUNK_EXAMPLES = 4096
+
+
+def _pieces(samples: list[Sample], settings: Settings) -> list[list[Sample]]:
+    """``samples`` cut between examples into chunks of at most ``CHUNK_EXAMPLES`` examples (or whole)."""
+    if settings.lift == "value":
+        return [samples]
+    cuts, seen, last = [], set(), None
+    for i, sample in enumerate(samples):
+        example = sample.example
+        if example is last:
+            continue
+        if id(example) in seen or example.rules:
+            return [samples]
+        seen.add(id(example))
+        if i and (len(seen) - 1) % CHUNK_EXAMPLES == 0:
+            cuts.append(i)
+        last = example
+    return [samples[a:b] for a, b in zip([0, *cuts], [*cuts, len(samples)])]
+
+
+def _joined_reports(reports: list[dict], batch: dict | None = None) -> dict:
+    """The chunks' lifting reports as one (counts and seconds added, step by step), then the
+    joined graph's batch lifting, if any."""
+    if len(reports) == 1 and batch is None:
+        return reports[0]
+
+    def added(pairs):
+        return [sum(p[0] for p in pairs), sum(p[1] for p in pairs)]
+    steps = [dict(first, neurons=added([r["steps"][k]["neurons"] for r in reports]),
+                  edges=added([r["steps"][k]["edges"] for r in reports]),
+                  seconds=sum(r["steps"][k]["seconds"] for r in reports))
+             for k, first in enumerate(reports[0]["steps"])]
+    last = [batch] if batch is not None else reports
+    joined = {"steps": steps + (batch["steps"] if batch is not None else [])}
+    for key in ("neurons", "edges", "sample_neurons"):
+        joined[key] = [sum(r[key][0] for r in reports), sum(r[key][1] for r in last)]
+    joined["seconds"] = sum(r["seconds"] for r in reports) + (batch["seconds"] if batch is not None else 0.0)
+    return joined
+
+
+def _lift(graph: NeuralGraph, settings: Settings, across_examples: bool | None = None) -> tuple[NeuralGraph, dict]:
     """Compress the graph as the settings ask (``prune``, then ``lift``); value lifting
     evaluates the graphs with the engine.  Returns the graph and the lifting report."""
     from .engine import kernels
@@ -305,5 +370,5 @@ def _lift(graph: NeuralGraph, settings: Settings) -> tuple[NeuralGraph, dict]:
             kernels.forward_sample(0, one, network.net, p, network.values, network.pre, ws)
         return network.values
 
-    return lift(graph, settings, evaluate)
+    return lift(graph, settings, evaluate, across_examples)
 

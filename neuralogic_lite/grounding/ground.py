@@ -14,6 +14,7 @@ import warnings
 import numpy as np
 
 from ..errors import GroundingError, NeuraLogicLiteWarning
+from ..language.facts import Facts, FactTable
 from ..language.ir import Constant, Example, Fact, Literal, Rule, Sample, Template, Variable, Weight
 from .builtins import check_builtin
 from .datalog import Database, ground_rule, least_model
@@ -158,7 +159,12 @@ def check_arities(template: Template, samples: list[Sample]) -> list[str]:
         if id(sample.example) in done:
             continue
         done.add(id(sample.example))
-        for fact in sample.example.facts:
+        facts = sample.example.facts
+        if isinstance(facts, Facts):     # a table's predicates are seen once, for all its examples
+            if id(facts.table) in done:
+                continue
+            done.add(id(facts.table))
+        for fact in _first_facts(facts):
             visit(fact.literal, f"example fact '{fact.literal}'")
         for rule in sample.example.rules:
             for literal in (rule.head, *rule.body):
@@ -166,48 +172,123 @@ def check_arities(template: Template, samples: list[Sample]) -> list[str]:
     return clashes
 
 
+def _first_facts(facts) -> list[Fact]:
+    """The facts to check: for a scanned table, the first fact of each of its predicates."""
+    if isinstance(facts, Facts):
+        return [facts.table.first_fact(p) for p in facts.table.predicates]
+    return list(facts)
+
+
 # ----------------------------------------------------------------------------- facts
+class _FactRows:
+    """Example facts gathered per predicate: chunks of rows ``(example, args...)``, their
+    written values, and each row's order inside its example (file order)."""
+
+    def __init__(self) -> None:
+        self.rows: dict[int, list[np.ndarray]] = {}
+        self.weights: dict[int, list[list]] = {}     # per chunk: the Weight (or None) of each row
+        self.order: dict[int, list[np.ndarray]] = {}
+
+    def add(self, predicate: int, rows: np.ndarray, weights: list, order: np.ndarray) -> None:
+        self.rows.setdefault(predicate, []).append(rows)
+        self.weights.setdefault(predicate, []).append(weights)
+        self.order.setdefault(predicate, []).append(order)
+
+    def add_objects(self, e: int, facts) -> None:
+        """An example whose facts are ``Fact`` objects (built in Python, or parsed by Lark)."""
+        by: dict[int, list] = {}
+        for i, fact in enumerate(facts):
+            by.setdefault(fact.literal.predicate, []).append((i, fact.literal))
+        for predicate, found in by.items():
+            rows = np.array([(e, *(term_id(t) for t in lit.terms)) for _, lit in found], np.int64)
+            self.add(predicate, rows.reshape(len(found), -1), [lit.weight for _, lit in found],
+                     np.array([i for i, _ in found], np.int64))
+
+    def add_table(self, table: FactTable, example_of: np.ndarray) -> None:
+        """The scanned facts of ``table`` whose statements are examples (``example_of[s] >= 0``)."""
+        for predicate, facts in table.predicates.items():
+            examples = example_of[facts.statement]
+            keep = np.flatnonzero(examples >= 0)
+            if not keep.size:
+                continue
+            rows = np.empty((keep.size, 1 + facts.terms.shape[1]), np.int64)
+            rows[:, 0] = examples[keep]
+            rows[:, 1:] = facts.terms[keep]
+            weights = [None] * keep.size if facts.value is None else \
+                [table.weight(v) for v in facts.value[keep].tolist()]
+            self.add(predicate, rows, weights, facts.position[keep])
+
+    def tables(self, values: list) -> tuple[dict[int, np.ndarray], dict[int, np.ndarray]]:
+        """Rows per predicate, by example then file order, and their value indices: a written
+        value gets the next index of ``values``, in that order across all predicates."""
+        rows, index, valued = {}, {}, []
+        for predicate, chunks in self.rows.items():
+            table = np.concatenate(chunks) if len(chunks) > 1 else chunks[0]
+            weights = [w for chunk in self.weights[predicate] for w in chunk]
+            order = np.concatenate(self.order[predicate])
+            if len(chunks) > 1:
+                by = np.lexsort((order, table[:, 0]))
+                table, order, weights = table[by], order[by], [weights[i] for i in by.tolist()]
+            rows[predicate], index[predicate] = table, np.full(table.shape[0], UNIT, np.int64)
+            written = [i for i, w in enumerate(weights) if w is not None]
+            if written:
+                at = np.array(written, np.int64)
+                valued.append((table[at, 0], order[at], np.full(at.size, predicate), at,
+                               [weights[i] for i in written]))
+        if valued:
+            example, within, predicate, row = (np.concatenate([v[k] for v in valued]) for k in range(4))
+            weights = [w for v in valued for w in v[4]]
+            for k in np.lexsort((within, example)).tolist():
+                values.append(weights[k])
+                index[int(predicate[k])][row[k]] = len(values) - 1
+        return rows, index
+
+
 def _facts(template: Template, examples: list[Example], values: list, options: GroundingOptions):
     """The database of example facts and ground template facts, with their value indices."""
-    rows: dict[int, list[tuple]] = {}
-    value_of: dict[int, list[int]] = {}
-
-    def value_index(weight: Weight | None) -> int:
-        if weight is None:
-            return UNIT
-        values.append(weight)
-        return len(values) - 1
-
+    gathered = _FactRows()
+    tables: dict[int, tuple[FactTable, list[tuple[int, int]]]] = {}
     for e, example in enumerate(examples):
-        for fact in example.facts:
-            _add_fact(rows, value_of, e, fact.literal, value_index(fact.literal.weight))
-    ground_template = [f for f in template.facts if f.literal.is_ground]
-    first_template_row = {p: len(r) for p, r in rows.items()}
-    for fact in ground_template:
-        index = value_index(fact.literal.weight)   # one value (and weight) shared by every example
-        for e in range(len(examples)):
-            _add_fact(rows, value_of, e, fact.literal, index)
+        if isinstance(example.facts, Facts):
+            table = example.facts.table
+            tables.setdefault(id(table), (table, []))[1].append((example.facts.statement, e))
+        else:
+            gathered.add_objects(e, example.facts)
+    for table, members in tables.values():
+        example_of = np.full(table.statement_count, -1, np.int64)
+        statement, example = np.array(members, np.int64).T
+        example_of[statement] = example
+        gathered.add_table(table, example_of)
+    rows, value_of = gathered.tables(values)
+    first_template_row = {p: r.shape[0] for p, r in rows.items()}
+    everyone = np.arange(len(examples), dtype=np.int64)
+    for fact in (f for f in template.facts if f.literal.is_ground):   # one value shared by every example
+        weight = fact.literal.weight
+        if weight is not None:
+            values.append(weight)
+        copies = np.empty((len(examples), 1 + len(fact.literal.terms)), np.int64)
+        copies[:, 0] = everyone
+        copies[:, 1:] = [term_id(t) for t in fact.literal.terms]
+        p = fact.literal.predicate
+        index = np.full(len(examples), UNIT if weight is None else len(values) - 1, np.int64)
+        rows[p] = np.concatenate([rows[p], copies]) if p in rows else copies
+        value_of[p] = np.concatenate([value_of[p], index]) if p in value_of else index
     db, facts = Database(_types(template, examples)), {}
-    for predicate, predicate_rows in rows.items():
-        table = np.array(predicate_rows, np.int64).reshape(len(predicate_rows), -1)
-        index = np.array(value_of[predicate], np.int64)
+    for predicate, table in rows.items():
         group, first = group_rows(table)
-        chosen = _choose(group, first, index, values, first_template_row.get(predicate, 0), options)
+        facts[predicate] = _choose(group, first, value_of[predicate], values, first_template_row.get(predicate, 0),
+                                   options)
         db.tables[predicate] = table[first]
-        facts[predicate] = chosen
     return db, facts
 
 
 def _types(template: Template, examples: list[Example]) -> np.ndarray:
-    """The type of each constant: the last type written for its name (examples, then template)."""
-    literals = [f.literal for e in examples for f in e.facts] + [f.literal for f in template.facts]
+    """The type of each constant: the last type written for its name (examples, then template).
+    Scanned facts have none (the scanner leaves typed constants to Lark)."""
+    literals = [f.literal for e in examples if not isinstance(e.facts, Facts) for f in e.facts]
+    literals += [f.literal for f in template.facts]
     literals += [lit for r in template.rules for lit in (r.head, *r.body)]
     return constant_types(t for lit in literals for t in lit.terms if isinstance(t, Constant))
-
-
-def _add_fact(rows, value_of, example: int, literal: Literal, value: int) -> None:
-    rows.setdefault(literal.predicate, []).append((example, *(term_id(t) for t in literal.terms)))
-    value_of.setdefault(literal.predicate, []).append(value)
 
 
 def _choose(group, first, index, values, template_start: int, options) -> np.ndarray:

@@ -423,14 +423,15 @@ def _convert(error: UnexpectedInput, text: str, file: str | None, parser: Lark) 
 
 
 # ----------------------------------------------------------------------------- entry point
-def parse_statements(text: str, file: str | None = None) -> list:
-    """Parse one file's text into statements (IR nodes, ``Clause``, ``Conjunction``, ``Import``)."""
+def parse_statements(text: str, file: str | None = None, comments_blanked: bool = False) -> list:
+    """Parse one file's text into statements (IR nodes, ``Clause``, ``Conjunction``, ``Import``).
+    ``comments_blanked``: block comments were already blanked (they are not looked for again)."""
     parser, transformer = _parser()
     transformer.file = file
     collecting = gc.isenabled()
     gc.disable()   # parsing allocates millions of small objects and no cycles: skip the collector's scans
     try:
-        return parser.parse(blank_block_comments(text))
+        return parser.parse(text if comments_blanked else blank_block_comments(text))
     except UnexpectedInput as error:
         raise _convert(error, text, file, parser) from None
     except NeuraLogicLiteError as error:  # a transformer callback refused the input

@@ -16,8 +16,9 @@ import os
 from dataclasses import dataclass
 
 from ..errors import InputError
+from .facts import FactStatement, scan_statements
 from .ir import Example, Fact, Literal, Query, Rule, Sample
-from .parser import Clause, Conjunction, parse_statements
+from .parser import Clause, Conjunction
 from .sources import read_source
 
 
@@ -52,10 +53,13 @@ class _Parsed:
     example: Example
 
 
-def _statements(text: str, file: str | None, role: str) -> list[Clause | Conjunction]:
-    statements = parse_statements(text, file)
+def _statements(text: str, file: str | None, role: str) -> list[Clause | Conjunction | FactStatement]:
+    """The statements of an examples file (ground facts stay columns) or a queries file."""
+    statements = scan_statements(text, file)
+    if role == "queries":
+        statements = [s.as_statement() if isinstance(s, FactStatement) else s for s in statements]
     for s in statements:
-        if not isinstance(s, (Clause, Conjunction)):
+        if not isinstance(s, (Clause, Conjunction, FactStatement)):
             raise InputError(f"{type(s).__name__} is not allowed in a {role} file", getattr(s, "location", None))
     return statements
 
@@ -75,6 +79,15 @@ def _group_examples(statements: list, file: str | None) -> list[_Parsed]:
     out: list[_Parsed] = []
     label, rules, start = None, [], None
     for s in statements:
+        if isinstance(s, FactStatement):
+            if s.heads is None:
+                out.append(_Parsed(label, Example(s.facts, tuple(rules), None, start or s.location)))
+                label, rules, start = None, [], None
+                continue
+            if not rules:
+                out.append(_Parsed(s.heads, Example(s.facts, (), None, s.location)))
+                continue
+            s = s.as_statement()
         if isinstance(s, Clause) and s.label is None and not rules and _is_ground(s.body) and s.offset is None:
             out.append(_Parsed(s.heads, Example(tuple(Fact(lit) for lit in s.body), (), None, s.location)))
             continue

@@ -28,6 +28,18 @@ class Interner(Generic[K]):
             self._keys.append(key)
         return found
 
+    def many(self, keys: list[K]) -> list[int]:
+        """The ids of ``keys`` (interning the new ones in order): one call for a whole file."""
+        ids, keys_list = self._ids, self._keys
+        found = list(map(ids.get, keys))
+        for i, key in enumerate(keys):
+            if found[i] is None:
+                found[i] = ids.get(key)
+                if found[i] is None:
+                    found[i] = ids[key] = len(keys_list)
+                    keys_list.append(key)
+        return found
+
     def __getitem__(self, ident: int) -> K:
         return self._keys[ident]
 

@@ -363,7 +363,7 @@ def _assemble(program, neurons, edges, weights: WeightTable, outputs, source, un
     np.cumsum(rows.astype(np.int64) * cols, out=value_start[1:])
     sample_start, sample_neurons = _sample_networks(input_start, src, example, outputs, union)
     return NeuralGraph(kind, activation, reducer, offset, rows, cols, value_start, input_start, example, origin,
-                       src, weight, sample_start, sample_neurons, outputs, source, weights, _labels(program))
+                       src, weight, sample_start, sample_neurons, outputs, source, weights, labels(program))
 
 
 def _sample_networks(input_start, src, example, outputs, union):
@@ -400,7 +400,8 @@ def _rule_text(program: GroundProgram, rule_index: int, grounding: int) -> str:
     return f"{head} :- {', '.join(body)}."
 
 
-def _labels(program: GroundProgram) -> Labels:
+def labels(program: GroundProgram) -> Labels:
+    """Names for the neurons built from ``program`` (it stays referenced)."""
     return Labels(lambda p, r: _atom_text(program, p, r), lambda i, g: _rule_text(program, i, g))
 
 
