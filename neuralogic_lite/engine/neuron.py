@@ -884,22 +884,32 @@ def _backward_general(v, net, params, values, pre, grads, pgrad, ws):
 
 # ----------------------------------------------------------------------------- the edge plan
 def edge_plan(kind, value_start, input_start, edge_src, edge_weight, wstart, wrows, wcols) -> np.ndarray:
-    """The (E, 4) plan of ``Net.edge_plan`` (numpy; built once per graph): int32, which halves
-    the passes' memory traffic for it, unless the graph is too big for that."""
-    targets = np.repeat(np.arange(kind.shape[0]), np.diff(input_start))
-    weighted = np.isin(kind[targets], (WEIGHTED_ATOM, WEIGHTED_RULE))
-    w = np.where(weighted, edge_weight, -1).astype(np.int64)
-    safe = np.maximum(w, 0)
-    plan = np.empty((edge_src.shape[0], 4), np.int64)
-    plan[:, PLAN_XS] = value_start[edge_src]
-    plan[:, PLAN_XN] = value_start[edge_src + 1] - value_start[edge_src]
-    plan[:, PLAN_PS] = np.where(w >= 0, wstart[safe], -1)
-    used = safe[w >= 0]
-    if used.size and max(wrows[used].max(), wcols[used].max()) >= 1 << 15:
+    """The (E, 4) plan of ``Net.edge_plan`` (built once per graph, in place: no per-edge
+    temporaries): int32, which halves the passes' memory traffic for it, unless the graph is
+    too big for that."""
+    if len(wrows) and max(int(np.max(wrows)), int(np.max(wcols))) >= 1 << 15:
         raise NetworkError("a weight has 32768 or more rows or columns; the engine supports fewer")
-    plan[:, PLAN_SHAPE] = np.where(w >= 0, wrows[safe] | (wcols[safe] << 16), 0)
-    small = plan.size == 0 or (plan[:, PLAN_XS].max() < 2 ** 31 and plan[:, PLAN_PS].max() < 2 ** 31)
-    return plan.astype(np.int32) if small else plan
+    small = value_start[-1] < 2 ** 31 and (wstart.shape[0] == 0 or wstart[-1] < 2 ** 31)
+    plan = np.empty((edge_src.shape[0], 4), np.int32 if small else np.int64)
+    _fill_plan(kind, value_start, input_start, edge_src, edge_weight, wstart, wrows, wcols, plan)
+    return plan
+
+
+@njit(cache=True)
+def _fill_plan(kind, value_start, input_start, edge_src, edge_weight, wstart, wrows, wcols, plan):
+    for v in range(kind.shape[0]):
+        weighted = kind[v] == WEIGHTED_ATOM or kind[v] == WEIGHTED_RULE
+        for e in range(input_start[v], input_start[v + 1]):
+            x = edge_src[e]
+            plan[e, PLAN_XS] = value_start[x]
+            plan[e, PLAN_XN] = value_start[x + 1] - value_start[x]
+            w = edge_weight[e] if weighted else -1
+            if w >= 0:
+                plan[e, PLAN_PS] = wstart[w]
+                plan[e, PLAN_SHAPE] = wrows[w] | (wcols[w] << 16)
+            else:
+                plan[e, PLAN_PS] = -1
+                plan[e, PLAN_SHAPE] = 0
 
 
 # ----------------------------------------------------------------------------- workspace

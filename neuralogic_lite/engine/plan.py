@@ -57,16 +57,27 @@ Plan = namedtuple("Plan", "level product_edge order stage_start block_start bloc
 def product_edges(net, wrows, wcols, least: int = PRODUCT_MIN) -> np.ndarray:
     """int8 per edge of ``net`` (``neuron.Net``): 1 where a matrix weight (``least`` elements or
     more) multiplies a column input into a neuron that sums or averages: the per-neuron pass's
-    matrix-times-vector case."""
-    target = np.repeat(np.arange(net.kind.shape[0]), np.diff(net.input_start))
-    size = np.diff(net.value_start)
-    w = net.edge_weight.astype(np.int64)
-    safe = np.maximum(w, 0)
-    wr, wc = wrows[safe], wcols[safe]
-    xn = size[net.edge_src]
-    ok = (np.isin(net.kind[target], (WEIGHTED_ATOM, WEIGHTED_RULE)) & np.isin(net.reducer[target], (SUM, AVG))
-          & (w >= 0) & (wr * wc >= max(least, 2)) & (xn != 1) & (xn == wc) & (wr == size[target]))
-    return ok.astype(np.int8)
+    matrix-times-vector case.  (A loop, not array expressions: no per-edge temporaries.)"""
+    return _product_edges(net.kind, net.reducer, net.value_start, net.input_start, net.edge_src, net.edge_weight,
+                          wrows, wcols, max(least, 2))
+
+
+@njit(cache=True)
+def _product_edges(kind, reducer, value_start, input_start, edge_src, edge_weight, wrows, wcols, least):
+    out = np.zeros(edge_src.shape[0], np.int8)
+    for v in range(kind.shape[0]):
+        if not ((kind[v] == WEIGHTED_ATOM or kind[v] == WEIGHTED_RULE) and (reducer[v] == SUM or reducer[v] == AVG)):
+            continue
+        size = value_start[v + 1] - value_start[v]
+        for e in range(input_start[v], input_start[v + 1]):
+            w = edge_weight[e]
+            if w < 0:
+                continue
+            x = edge_src[e]
+            xn = value_start[x + 1] - value_start[x]
+            if wrows[w] * wcols[w] >= least and xn != 1 and xn == wcols[w] and wrows[w] == size:
+                out[e] = 1
+    return out
 
 
 @njit(cache=True)

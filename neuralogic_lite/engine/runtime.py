@@ -20,7 +20,7 @@ from .plan import PRODUCT_MIN, PRODUCT_MIN_BATCHED, plan_space, product_edges
 def net_of(graph: NeuralGraph) -> Net:
     """The graph arrays as the kernels take them (contiguous, kernel dtypes, with the edge plan)."""
     c = np.ascontiguousarray   # 32-bit ids keep the hot arrays small
-    plan = edge_plan(graph.kind, graph.value_start, graph.input_start, graph.edge_src.astype(np.int64),
+    plan = edge_plan(graph.kind, graph.value_start, graph.input_start, graph.edge_src,
                      graph.edge_weight, *graph.weights.layout)
     return Net(c(graph.kind, np.int8), c(graph.activation, np.int8), c(graph.reducer, np.int8),
                c(graph.offset, np.int32), c(graph.rows, np.int32), c(graph.cols, np.int32),

@@ -80,7 +80,8 @@ def ground(template: Template, samples: list[Sample], options: GroundingOptions 
     least_model(stratify(rules), db, np.arange(len(examples)))
     program = GroundProgram(examples, db.tables, facts, values, rules=[], derived={}, sample_examples=sample_examples)
     _ground_rules(program, rules, db)
-    program.queries = [_resolve(program, s, int(e)) for s, e in zip(samples, sample_examples)]
+    by_example: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    program.queries = [_resolve(program, s, int(e), by_example) for s, e in zip(samples, sample_examples)]
     if options.missing_queries == "error":
         for i, (sample, found) in enumerate(zip(samples, program.queries)):
             if not found:
@@ -372,25 +373,33 @@ def _rule_facts(program: GroundProgram, rule: CompiledRule, heads: np.ndarray, i
 
 
 # ----------------------------------------------------------------------------- queries
-def _resolve(program: GroundProgram, sample: Sample, example: int) -> list[tuple[int, int]]:
-    """The ground atoms a sample asks about: derived heads (or facts, for a ground query)."""
+def _resolve(program: GroundProgram, sample: Sample, example: int,
+             by_example: dict[int, tuple[np.ndarray, np.ndarray]]) -> list[tuple[int, int]]:
+    """The ground atoms a sample asks about: derived heads (or facts, for a ground query).
+    ``by_example`` caches each queried table's rows grouped by example, so that a sample looks
+    at its own example's rows only."""
     literal = sample.query.literal
     table = program.tables.get(literal.predicate)
     if table is None:
         return []
-    mask = table[:, 0] == example
+    if literal.predicate not in by_example:
+        order = np.argsort(table[:, 0], kind="stable")
+        by_example[literal.predicate] = order, np.searchsorted(table[order, 0], np.arange(len(program.examples) + 1))
+    order, start = by_example[literal.predicate]
+    rows = order[start[example]:start[example + 1]]
+    mask = np.ones(rows.shape[0], bool)
     first: dict[str, int] = {}
     for a, term in enumerate(literal.terms):
-        column = table[:, 1 + a]
+        column = table[rows, 1 + a]
         if isinstance(term, Variable):
             if term.name in first:
-                mask &= column == table[:, 1 + first[term.name]]
+                mask &= column == table[rows, 1 + first[term.name]]
             else:
                 first[term.name] = a
         else:
             mask &= column == term_id(term)
-    derived = program.derived[literal.predicate]
-    rows = np.flatnonzero(mask & derived)
-    if rows.shape[0] == 0 and literal.is_ground:
-        rows = np.flatnonzero(mask & (program.facts[literal.predicate] != NOT_A_FACT))
-    return [(literal.predicate, int(r)) for r in rows]
+    derived = program.derived[literal.predicate][rows]
+    found = rows[mask & derived]
+    if found.shape[0] == 0 and literal.is_ground:
+        found = rows[mask & (program.facts[literal.predicate][rows] != NOT_A_FACT)]
+    return [(literal.predicate, int(r)) for r in found]

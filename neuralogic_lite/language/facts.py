@@ -22,8 +22,8 @@ from ..errors import Location
 from .ir import Constant, Fact, Literal, Metadata, Value, ValueKind, Weight, predicate
 from .numbers import parse_number
 from .parser import Clause, Conjunction, blank_block_comments, parse_statements
-from .scanner import (ACCEPTED, ARITY, BODY, END, FIRST_LITERAL, HEAD, NAME_TOKEN, PART, POSITION, START, STATEMENT,
-                      WEIGHT_TOKEN, first_uses, scan)
+from .scanner import (ACCEPTED, ARITY, BODY, END, FIRST_LITERAL, HEAD, NAME_TOKEN, PART, START, STATEMENT,
+                      WEIGHT_TOKEN, first_uses, scan, token_table)
 from .symbols import CONSTANTS
 
 _NUMBER = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+(?:[eE][+-]?[0-9]+)?|[eE][+-]?[0-9]+)?")
@@ -36,7 +36,7 @@ class PredicateFacts:
     statement: np.ndarray        # int32 (n,)
     terms: np.ndarray            # int32 (n, arity): constant ids
     value: np.ndarray | None     # int32 (n,): index into FactTable.weights, -1 none; None: no values at all
-    position: np.ndarray         # int64 (n,): byte offset of the fact's name in the file
+    position: np.ndarray         # int32 (int64 past 2 GiB) (n,): byte offset of the fact's name in the file
 
     def rows(self, statement: int) -> slice:
         """The rows of one statement's facts."""
@@ -133,6 +133,11 @@ class FactStatement:
         return Clause(self.heads, body, None, Metadata(), self.location)
 
 
+#: Bytes scanned per call of the scanner: its arrays for one piece are all that is held
+#: besides the table being built.
+PIECE_BYTES = 1 << 24
+
+
 def scan_statements(text: str, file: str | None = None) -> list:
     """The statements of an examples or queries file: ``FactStatement`` where the scanner
     read them, Lark's statements elsewhere, in file order."""
@@ -140,16 +145,21 @@ def scan_statements(text: str, file: str | None = None) -> list:
         return parse_statements(text, file)
     clean = blank_block_comments(text)
     buf = np.frombuffer(clean.encode("ascii"), np.uint8)
-    statements, literals, terms, tokens = scan(buf)
-    accepted = statements[:, ACCEPTED] == 1
-    if not accepted.any():
-        return parse_statements(text, file)
     line_starts = np.concatenate([[0], np.flatnonzero(buf == 10) + 1])
-    scanned = _fact_statements(clean, file, line_starts, statements, literals, terms, tokens)
-    if accepted.all():
+    builder, left, at = _TableBuilder(clean, file, line_starts), [], 0
+    while at < buf.shape[0]:
+        statements, literals, positions, terms, *state, at = scan(buf, at, at + PIECE_BYTES, *builder.tokens)
+        builder.tokens = state
+        builder.add(statements, literals, positions, terms)
+        left.append(statements[statements[:, ACCEPTED] == 0])
+    scanned = builder.finish()
+    left = np.concatenate(left) if left else np.empty((0, 4), np.int64)
+    if not scanned:
+        return parse_statements(text, file)
+    if not left.size:
         return scanned
     try:
-        others = parse_statements(_regions(clean, statements[~accepted], line_starts), file, comments_blanked=True)
+        others = parse_statements(_regions(clean, left, line_starts), file, comments_blanked=True)
     except Exception:      # noqa: BLE001 - the whole file through Lark gives the error at its place
         return parse_statements(text, file)
     if not all(isinstance(s, (Clause, Conjunction)) for s in others):
@@ -175,60 +185,87 @@ def _regions(text: str, left: np.ndarray, line_starts: np.ndarray) -> str:
     return "".join(parts)
 
 
-def _fact_statements(text, file, line_starts, statements, literals, terms, tokens) -> list[FactStatement]:
-    """The scanned statements, their facts in one ``FactTable``."""
-    constants = _constants(text, terms, tokens)
-    arity = literals[:, ARITY]
-    key = literals[:, NAME_TOKEN] * (int(arity.max(initial=0)) + 1) + arity
-    order = np.unique(key, return_index=True)
-    predicate_of = np.empty(int(key.max(initial=0)) + 1, np.int64)
-    for k, first in sorted(zip(order[0].tolist(), order[1].tolist()), key=lambda pair: pair[1]):
-        start, end = tokens[literals[first, NAME_TOKEN]]
-        predicate_of[k] = predicate(text[start:end], int(literals[first, ARITY]))
-    predicates = predicate_of[key]
-    local = np.unique(predicates, return_inverse=True)[1].astype(np.uint16 if len(order[0]) < 1 << 16 else np.int64)
-    weight_tokens = literals[:, WEIGHT_TOKEN]
-    valued = np.flatnonzero(weight_tokens >= 0)
-    weights, weight_of = _weights(text, tokens, weight_tokens[valued])
-    value = np.full(literals.shape[0], -1, np.int32)
-    value[valued] = weight_of
-    term_start = np.concatenate([[0], np.cumsum(arity)])
-    body = np.flatnonzero(literals[:, PART] == BODY)
-    by_predicate = body[np.argsort(local[body], kind="stable")]     # a radix sort when uint16
-    bounds = np.flatnonzero(np.diff(predicates[by_predicate])) + 1
-    table_predicates = {}
-    for rows in np.split(by_predicate, bounds) if by_predicate.size else []:
-        k = int(arity[rows[0]])
-        columns = term_start[rows][:, None] + np.arange(k)
-        table_predicates[int(predicates[rows[0]])] = PredicateFacts(
-            literals[rows, STATEMENT].astype(np.int32), constants[terms[columns]].astype(np.int32),
-            value[rows] if (value[rows] >= 0).any() else None, literals[rows, POSITION].copy())
-    table = FactTable(file, line_starts, table_predicates, tuple(weights), statements.shape[0])
-    heads = _heads(literals, predicates, constants, terms, term_start, value, table)
-    out = []
-    for s in np.flatnonzero(statements[:, ACCEPTED] == 1).tolist():
-        first = int(statements[s, FIRST_LITERAL])
-        out.append(FactStatement(heads.get(s), Facts(table, s, heads.get(s) is None), int(literals[first, POSITION])))
-    return out
+class _TableBuilder:
+    """The scanner's pieces into one ``FactTable``: each distinct token is interned once (as a
+    constant, a predicate or a value) in the order the file first uses it, and each piece's
+    facts are grouped by predicate as soon as it is read."""
 
+    def __init__(self, text: str, file: str | None, line_starts: np.ndarray):
+        self.text, self.file, self.line_starts = text, file, line_starts
+        self.tokens = list(token_table())
+        self.constants = np.full(0, -1, np.int64)          # token -> constant id (-1: not one yet)
+        self.predicates: dict[tuple[int, int], int] = {}   # (name token, arity) -> predicate id
+        self.weights: dict[int, int] = {}                   # value token -> index into weights
+        self.weight_list: list[Weight] = []
+        self.columns: dict[int, list[tuple]] = {}           # predicate -> pieces of its columns
+        self.heads: dict[int, tuple[Literal, ...]] = {}
+        self.accepted: list[tuple[int, int]] = []           # (statement, position of its first literal)
+        self.statements = 0
+        self.offsets = np.int32 if len(text) < 1 << 31 else np.int64
 
-def _constants(text: str, terms: np.ndarray, tokens: np.ndarray) -> np.ndarray:
-    """``ids[token]``: the constant id of each token used as a term, interned in the order the
-    file first uses them (as Lark's transformer meets them)."""
-    ids = np.full(tokens.shape[0], -1, np.int64)
-    used = first_uses(terms, tokens.shape[0])
-    starts, ends = tokens[used, 0].tolist(), tokens[used, 1].tolist()
-    ids[used] = CONSTANTS.many([text[s:e] for s, e in zip(starts, ends)])
-    return ids
+    def _text(self, token: int) -> str:
+        start, end = self.tokens[0][token]
+        return self.text[start:end]
 
+    def add(self, statements, literals, positions, terms) -> None:
+        """One piece: its statements are numbered on from the pieces before."""
+        tokens, count = self.tokens[0], self.tokens[3]
+        if self.constants.shape[0] < count:
+            self.constants = np.concatenate([self.constants, np.full(count - self.constants.shape[0], -1, np.int64)])
+        fresh = first_uses(terms, count)
+        fresh = fresh[self.constants[fresh] < 0]
+        starts, ends = tokens[fresh, 0].tolist(), tokens[fresh, 1].tolist()
+        self.constants[fresh] = CONSTANTS.many([self.text[a:b] for a, b in zip(starts, ends)])
+        arity = literals[:, ARITY].astype(np.int64)
+        key = literals[:, NAME_TOKEN].astype(np.int64) * (int(arity.max(initial=0)) + 1) + arity
+        distinct, first = np.unique(key, return_index=True)
+        lookup = np.empty(distinct.shape[0], np.int64)
+        for k, f in sorted(enumerate(first.tolist()), key=lambda pair: pair[1]):
+            pair = (int(literals[f, NAME_TOKEN]), int(arity[f]))
+            if pair not in self.predicates:
+                self.predicates[pair] = predicate(self._text(pair[0]), pair[1])
+            lookup[k] = self.predicates[pair]
+        local = np.searchsorted(distinct, key)
+        predicates = lookup[local]
+        value = np.full(literals.shape[0], -1, np.int32)
+        valued = np.flatnonzero(literals[:, WEIGHT_TOKEN] >= 0)
+        for k, t in zip(valued.tolist(), literals[valued, WEIGHT_TOKEN].tolist()):
+            if t not in self.weights:
+                self.weights[t] = len(self.weight_list)
+                self.weight_list.append(_weight(self._text(t)))
+            value[k] = self.weights[t]
+        term_start = np.concatenate([[0], np.cumsum(arity)])
+        statement = literals[:, STATEMENT] + np.int32(self.statements)
+        body = np.flatnonzero(literals[:, PART] == BODY)
+        group = local.astype(np.uint16) if distinct.shape[0] < 1 << 16 else local
+        by_predicate = body[np.argsort(group[body], kind="stable")]     # a radix sort when uint16
+        for rows in np.split(by_predicate, np.flatnonzero(np.diff(predicates[by_predicate])) + 1) \
+                if by_predicate.size else []:
+            columns = term_start[rows][:, None] + np.arange(int(arity[rows[0]]))
+            self.columns.setdefault(int(predicates[rows[0]]), []).append(
+                (statement[rows], self.constants[terms[columns]].astype(np.int32), value[rows],
+                 positions[rows].astype(self.offsets)))
+        for k in np.flatnonzero(literals[:, PART] == HEAD).tolist():
+            args = self.constants[terms[term_start[k]:term_start[k + 1]]].tolist()
+            weight = self.weight_list[value[k]] if value[k] >= 0 else None
+            s = int(statement[k])
+            self.heads[s] = self.heads.get(s, ()) + (Literal(int(predicates[k]), tuple(Constant(c) for c in args),
+                                                             weight),)
+        accepted = np.flatnonzero(statements[:, ACCEPTED] == 1)
+        self.accepted += zip((accepted + self.statements).tolist(),
+                             positions[statements[accepted, FIRST_LITERAL]].tolist())
+        self.statements += statements.shape[0]
 
-def _weights(text: str, tokens: np.ndarray, used: np.ndarray) -> tuple[list[Weight], np.ndarray]:
-    """The distinct values written on facts, each made once, and each fact's index into them."""
-    if not used.size:
-        return [], np.zeros(0, np.int32)
-    unique, inverse = np.unique(used, return_inverse=True)
-    starts, ends = tokens[unique, 0].tolist(), tokens[unique, 1].tolist()
-    return [_weight(text[s:e]) for s, e in zip(starts, ends)], inverse.astype(np.int32)
+    def finish(self) -> list[FactStatement]:
+        """The table, and its statements in file order."""
+        predicates = {}
+        for p, pieces in self.columns.items():
+            statement, terms, value, position = (np.concatenate([piece[k] for piece in pieces]) for k in range(4))
+            predicates[p] = PredicateFacts(statement, terms, value if (value >= 0).any() else None, position)
+        self.columns.clear()
+        table = FactTable(self.file, self.line_starts, predicates, tuple(self.weight_list), self.statements)
+        return [FactStatement(self.heads.get(s), Facts(table, s, s not in self.heads), position)
+                for s, position in self.accepted]
 
 
 def _weight(text: str) -> Weight:
@@ -247,14 +284,3 @@ def _weight(text: str) -> Weight:
         else:
             value = Value(ValueKind.SCALAR, (), data, data32, numbers[0])
     return Weight(value, fixed)
-
-
-def _heads(literals, predicates, constants, terms, term_start, value, table: FactTable) -> dict[int, tuple[Literal, ...]]:
-    """The head literals of the scanned ``heads :- facts.`` statements, by statement."""
-    heads: dict[int, list[Literal]] = {}
-    for i in np.flatnonzero(literals[:, PART] == HEAD).tolist():
-        args = constants[terms[term_start[i]:term_start[i + 1]]].tolist()
-        weight = table.weight(int(value[i]))
-        heads.setdefault(int(literals[i, STATEMENT]), []).append(
-            Literal(int(predicates[i]), tuple(Constant(c) for c in args), weight))
-    return {s: tuple(h) for s, h in heads.items()}

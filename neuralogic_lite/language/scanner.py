@@ -17,8 +17,8 @@ from ..jit import njit
 
 # token kinds
 EOF, NAME, VARIABLE, INT, FLOAT, STRING, IMPLIED, PUNCT, BAD = range(9)
-# columns of the literal table
-STATEMENT, PART, NAME_TOKEN, ARITY, WEIGHT_TOKEN, POSITION = range(6)
+# columns of the literal table (its byte positions are an array of their own)
+STATEMENT, PART, NAME_TOKEN, ARITY, WEIGHT_TOKEN = range(5)
 HEAD, BODY = 0, 1
 # columns of the statement table
 START, END, ACCEPTED, FIRST_LITERAL = range(4)
@@ -261,26 +261,32 @@ def _metadata_follows(buf, i):
     return i < n and buf[i] == 61
 
 
-@njit(cache=True)
-def scan(buf):
-    """Scan the statements of ``buf`` (ASCII bytes, block comments already blanked).
+def token_table():
+    """An empty table of distinct tokens for ``scan``: ``(tokens, hashes, slots, count)``."""
+    return np.empty((1024, 2), np.int64), np.empty(1024, np.uint64), np.full(4096, -1, np.int64), 0
 
-    Returns ``(statements, literals, terms, tokens)``: per statement its byte range, whether
-    it was read (1) or is left to Lark (0), and its first literal; per literal of a read
-    statement its statement, part (HEAD, BODY), name token, arity, value token (-1 none) and
-    byte position; the term tokens of the literals, in order; per distinct token its byte
-    range (``tokens[t] = (start, end)``).
+
+@njit(cache=True)
+def scan(buf, start, limit, tokens, hashes, slots, ntok):
+    """Scan the statements of ``buf`` (ASCII bytes, block comments already blanked) from byte
+    ``start`` on, stopping after the statement that crosses ``limit`` (so a file is read in
+    pieces of bounded memory); tokens are interned in the table given (and returned: it grows).
+
+    Returns ``(statements, literals, positions, terms, tokens, hashes, slots, count, end)``: per
+    statement its byte range, whether it was read (1) or is left to Lark (0), and its first
+    literal; per literal of a read statement its statement (counted from this call's first),
+    part (HEAD, BODY), name token, arity and value token (-1 none), and its byte position; the
+    term tokens of the literals, in order; the token table (``tokens[t] = (start, end)``) and
+    its size; where scanning stopped.
     """
     n = buf.shape[0]
     statements = np.empty((64, 4), np.int64)
-    literals = np.empty((1024, 6), np.int64)
-    terms = np.empty(1024, np.int64)
-    tokens = np.empty((1024, 2), np.int64)
-    hashes = np.empty(1024, np.uint64)
-    slots = np.full(4096, -1, np.int64)
-    ns = nl = nt = ntok = 0
-    i = _skip(buf, 0)
-    while i < n:
+    literals = np.empty((1024, 5), np.int32)
+    positions = np.empty(1024, np.int64)
+    terms = np.empty(1024, np.int32)
+    ns = nl = nt = 0
+    i = _skip(buf, start)
+    while i < n and i < limit:
         start, first_literal, first_term = i, nl, nt
         part, ok = HEAD, False
         while True:       # one literal per pass: [value] name [( constants )]
@@ -350,13 +356,13 @@ def scan(buf):
                 i = _skip(buf, end)
                 kind, end = _token(buf, i)
             if nl == literals.shape[0]:
-                literals = _grow(literals)
+                literals, positions = _grow(literals), _grow(positions)
             literals[nl, STATEMENT] = ns
             literals[nl, PART] = part
             literals[nl, NAME_TOKEN] = name
             literals[nl, ARITY] = arity
             literals[nl, WEIGHT_TOKEN] = weight
-            literals[nl, POSITION] = position
+            positions[nl] = position
             nl += 1
             if kind == PUNCT and buf[i] == 44:
                 i = _skip(buf, end)
@@ -385,7 +391,7 @@ def scan(buf):
         statements[ns, FIRST_LITERAL] = first_literal
         ns += 1
         i = _skip(buf, i)
-    return statements[:ns], literals[:nl], terms[:nt], tokens[:ntok]
+    return statements[:ns], literals[:nl], positions[:nl], terms[:nt], tokens, hashes, slots, ntok, i
 
 
 @njit(cache=True)

@@ -18,49 +18,50 @@ from .weights import WeightTable
 
 
 class Chunk:
-    """A chunk's lifted graph, the input samples and examples it was built from, and what
-    naming its neurons needs from its program: the atom tables and each rule's groundings, as
-    int32 (the ground rules' other arrays and the facts are dropped)."""
+    """A chunk's lifted graph (as its arrays, which ``concatenate`` takes over one by one), the
+    input samples and examples it was built from, and what naming its neurons needs from its
+    program: the atom tables and each rule's groundings, as int32 (the ground rules' other
+    arrays and the facts are dropped)."""
 
     def __init__(self, graph: NeuralGraph, program: GroundProgram, samples: int):
-        self.graph, self.samples, self.examples = graph, samples, len(program.examples)
+        self.arrays = {name: value for name, value in vars(graph).items() if isinstance(value, np.ndarray)}
+        self.weights, self.kind = graph.weights, graph.kind
+        self.neurons, self.values = graph.neuron_count, int(graph.value_start[-1])
+        self.edges, self.members = graph.edge_count, int(graph.sample_neurons.shape[0])
+        self.samples, self.examples = samples, len(program.examples)
         self.tables = {p: t.astype(np.int32) for p, t in program.tables.items()}
         self.rules = [(gr.rule, gr.visible, gr.head.astype(np.int32), gr.body.astype(np.int32)) for gr in program.rules]
 
 
 def concatenate(chunks: list[Chunk]) -> tuple[NeuralGraph, GroundProgram]:
     """The chunks' graphs as one, in order (``source`` and ``example`` continue from chunk to
-    chunk), and the program that names its neurons (atom tables and groundings only)."""
-    graphs = [c.graph for c in chunks]
-    weights = graphs[0].weights
-    remaps = [np.arange(len(weights))] + [_merge_weights(weights, g.weights) for g in graphs[1:]]
+    chunk), and the program that names its neurons (atom tables and groundings only).  Each
+    array is joined and then dropped from the chunks, so the peak is the chunks plus one array."""
+    weights = chunks[0].weights
+    remaps = [np.arange(len(weights))] + [_merge_weights(weights, c.weights) for c in chunks[1:]]
     row_offsets, grounding_offsets, program = _joined_origins(chunks)
-    parts = {k: [] for k in ("kind", "activation", "reducer", "offset", "rows", "cols", "example", "origin",
-                             "edge_src", "edge_weight", "sample_neurons", "output", "source")}
-    value_start, input_start, sample_start = [np.zeros(1, np.int64)], [np.zeros(1, np.int64)], [np.zeros(1, np.int64)]
-    neurons = values = edges = examples = samples = members = 0
-    for k, g in enumerate(graphs):
-        for name in ("kind", "activation", "reducer", "rows", "cols"):
-            parts[name].append(getattr(g, name))
-        parts["offset"].append(_remapped(g.offset, remaps[k]))
-        parts["edge_weight"].append(_remapped(g.edge_weight, remaps[k]))
-        parts["example"].append(g.example + examples)
-        parts["origin"].append(_origin(g, row_offsets[k], grounding_offsets[k]))
-        parts["edge_src"].append(g.edge_src + np.int32(neurons))
-        parts["sample_neurons"].append(g.sample_neurons + np.int32(neurons))
-        parts["output"].append(np.where(g.output >= 0, g.output + neurons, -1).astype(np.int32))
-        parts["source"].append(g.source + samples)
-        value_start.append(g.value_start[1:] + values)
-        input_start.append(g.input_start[1:] + edges)
-        sample_start.append(g.sample_start[1:] + members)
-        neurons, values, edges = neurons + g.neuron_count, values + int(g.value_start[-1]), edges + g.edge_count
-        examples, samples = examples + chunks[k].examples, samples + chunks[k].samples
-        members += int(g.sample_neurons.shape[0])
-    joined = {name: np.concatenate(arrays) for name, arrays in parts.items()}
-    graph = NeuralGraph(joined["kind"], joined["activation"], joined["reducer"], joined["offset"], joined["rows"],
-                       joined["cols"], np.concatenate(value_start), np.concatenate(input_start), joined["example"],
-                       joined["origin"], joined["edge_src"], joined["edge_weight"], np.concatenate(sample_start),
-                       joined["sample_neurons"], joined["output"], joined["source"], weights, labels(program))
+    before = {key: np.cumsum([0] + [getattr(c, key) for c in chunks]).tolist()
+              for key in ("neurons", "values", "edges", "members", "samples", "examples")}
+    shifts = {   # how each array of chunk k changes in the joined graph
+        "offset": lambda a, k: _remapped(a, remaps[k]),
+        "edge_weight": lambda a, k: _remapped(a, remaps[k]),
+        "example": lambda a, k: a + np.int32(before["examples"][k]),
+        "origin": lambda a, k: _origin(a, chunks[k].kind, row_offsets[k], grounding_offsets[k]),
+        "edge_src": lambda a, k: a + np.int32(before["neurons"][k]),
+        "sample_neurons": lambda a, k: a + np.int32(before["neurons"][k]),
+        "output": lambda a, k: np.where(a >= 0, a + before["neurons"][k], -1).astype(np.int32),
+        "source": lambda a, k: a + before["samples"][k],
+        "value_start": lambda a, k: a[1:] + before["values"][k] if k else a,
+        "input_start": lambda a, k: a[1:] + before["edges"][k] if k else a,
+        "sample_start": lambda a, k: a[1:] + before["members"][k] if k else a,
+    }
+    joined = {}
+    for name in list(chunks[0].arrays):
+        shift = shifts.get(name, lambda a, k: a)
+        joined[name] = np.concatenate([shift(c.arrays.pop(name), k) for k, c in enumerate(chunks)])
+    for c in chunks:
+        c.kind = None
+    graph = NeuralGraph(**joined, weights=weights, labels=labels(program))
     return graph, program
 
 
@@ -105,9 +106,9 @@ def _joined_origins(origins: list[Chunk]):
     return row_offsets, grounding_offsets, GroundProgram([], joined, {}, [], rules, {})
 
 
-def _origin(graph: NeuralGraph, rows: dict[int, int], groundings: np.ndarray) -> np.ndarray:
-    """``graph.origin`` in the joined tables (see ``Labels`` for what each column holds)."""
-    origin, kind = graph.origin.copy(), graph.kind
+def _origin(origin: np.ndarray, kind: np.ndarray, rows: dict[int, int], groundings: np.ndarray) -> np.ndarray:
+    """A chunk's ``origin`` in the joined tables (see ``Labels`` for what each column holds)."""
+    origin = origin.astype(np.int64)
     shift = np.zeros(max(rows, default=0) + 1, np.int64)
     shift[list(rows)] = list(rows.values())
     shift = np.concatenate([shift, np.zeros(max(0, int(origin.max(initial=0)) + 1 - shift.shape[0]), np.int64)])
@@ -117,4 +118,4 @@ def _origin(graph: NeuralGraph, rows: dict[int, int], groundings: np.ndarray) ->
     origin[aggregations, 1] += shift[origin[aggregations, 2]]
     grounded = (kind == Kind.RULE) | (kind == Kind.WEIGHTED_RULE) | (kind == Kind.NEGATION)
     origin[grounded, 1] += groundings[origin[grounded, 0]]
-    return origin
+    return origin.astype(np.int32)

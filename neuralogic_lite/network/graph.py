@@ -41,7 +41,7 @@ class NeuralGraph:
       value_start: int64 (N+1,), the value of neuron n is ``values[value_start[n]:value_start[n+1]]``.
       input_start: int64 (N+1,), the inputs of neuron n are edges ``input_start[n]:input_start[n+1]``.
       example: int32, the example (sample group) the neuron belongs to.
-      origin: int64 (N, 3), where it came from: (kind-specific id, row or grounding, extra).
+      origin: int32 (N, 3), where it came from: (kind-specific id, row or grounding, extra).
     Per edge, grouped by target, in input order:
       edge_src: int32, the input neuron.  edge_weight: int32, weight id or -1 (unit).
     Per sample:

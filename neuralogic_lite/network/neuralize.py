@@ -351,7 +351,7 @@ def _assemble(program, neurons, edges, weights: WeightTable, outputs, source, un
     input_start = _csr(target[order], n)
     kind, activation, reducer = (neurons[k][perm].astype(np.int8) for k in ("kind", "activation", "reducer"))
     offset, example = neurons["offset"][perm].astype(np.int32), neurons["example"][perm].astype(np.int32)
-    origin = neurons["origin"][perm]
+    origin = neurons["origin"][perm].astype(np.int32)
     outputs = new_id[outputs].astype(np.int32)
     union = [new_id[u] for u in union]
 

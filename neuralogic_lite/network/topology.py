@@ -37,12 +37,23 @@ def _levels(input_start, edge_src, succ_start, succ):
 
 
 def successors(input_start: np.ndarray, edge_src: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """The transposed CSR: for every neuron, the neurons that take it as an input."""
-    targets = np.repeat(np.arange(n, dtype=np.int64), np.diff(input_start))
-    order = np.argsort(edge_src, kind="stable")
+    """The transposed CSR: for every neuron, the neurons that take it as an input (in the
+    order of their edges: a counting sort)."""
     start = np.zeros(n + 1, np.int64)
     np.cumsum(np.bincount(edge_src, minlength=n), out=start[1:])
-    return start, targets[order]
+    return start, _transpose(input_start, edge_src, start)
+
+
+@njit(cache=True)
+def _transpose(input_start, edge_src, start):
+    succ = np.empty(edge_src.shape[0], np.int64)
+    fill = start[:-1].copy()
+    for v in range(input_start.shape[0] - 1):
+        for k in range(input_start[v], input_start[v + 1]):
+            u = edge_src[k]
+            succ[fill[u]] = v
+            fill[u] += 1
+    return succ
 
 
 def levels(input_start: np.ndarray, edge_src: np.ndarray) -> np.ndarray:

@@ -121,7 +121,12 @@ def _placed(s):
 def test_fast_path_equals_lark(data):
     statements = data.draw(st.lists(statement(), min_size=1, max_size=6))
     text = mutate("".join(s + data.draw(SPACE) for s in statements), data)
-    assert fast_reading(text) == lark_reading(text)
+    piece = data.draw(st.sampled_from([fast.PIECE_BYTES, 1, 7, 40]))   # small pieces: a statement per call
+    original, fast.PIECE_BYTES = fast.PIECE_BYTES, piece
+    try:
+        assert fast_reading(text) == lark_reading(text)
+    finally:
+        fast.PIECE_BYTES = original
 
 
 @pytest.mark.parametrize("text", [
@@ -159,11 +164,14 @@ def _lark_samples(monkeypatch, *texts):
         return parse_samples(*texts)
 
 
+@pytest.mark.parametrize("piece", [None, 4096])
 @pytest.mark.parametrize("folder", ["relational/molecules/mutagenesis", "debug/facts", "debug/duplicits",
                                     "neural/xor/naive"])
-def test_grounding_reads_the_columns_as_it_read_the_objects(folder, shared, monkeypatch):
+def test_grounding_reads_the_columns_as_it_read_the_objects(folder, piece, shared, monkeypatch):
     """The grounder's columnar path builds the very program the per-fact path builds, written
-    values (and the order they are numbered in) included."""
+    values (and the order they are numbered in) included; read whole or in small pieces."""
+    if piece is not None:
+        monkeypatch.setattr(fast, "PIECE_BYTES", piece)
     directory = shared / folder
     template = load_template(next(p for p in (directory / "template.txt", directory / "templates" / "template.txt")
                                   if p.is_file()))
