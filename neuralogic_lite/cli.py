@@ -154,10 +154,48 @@ def _build(paths, settings):
     template_path, examples, queries = _inputs(paths)
     start = time.perf_counter()
     model = Model(load_template(template_path), settings)
-    samples = load_samples(examples, queries)
-    parse_s = time.perf_counter() - start
-    built = model.build(samples)
+    with _LoadProgress(quiet=False) as progress:
+        samples = load_samples(examples, queries, progress.reading(examples))
+        parse_s = time.perf_counter() - start
+        built = model.build(samples, lambda stage, done, total: progress.building("samples", stage, done, total))
     return model, built, parse_s
+
+
+class _LoadProgress:
+    """Progress of loading on stderr (on a terminal, without --quiet): a bar per file read, in
+    bytes per second, and per sample set built, in examples per second with the stage."""
+
+    def __init__(self, quiet: bool):
+        self.quiet = quiet or not sys.stderr.isatty()
+        self.bars: dict = {}
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        for bar in self.bars.values():
+            bar.close()
+
+    def reading(self, path):
+        def told(done: int, total: int) -> None:
+            self._advance(("read", str(path)), done, total, f"read {Path(path).name}", unit="B", unit_scale=True)
+        return told
+
+    def building(self, name: str, stage: str, done: int, total: int) -> None:
+        self._advance(("build", name), done, total, f"build {name}", stage, unit="example")
+
+    def _advance(self, key, done: int, total: int, description: str, stage: str | None = None, **units) -> None:
+        if self.quiet:
+            return
+        bar = self.bars.get(key)
+        if bar is None:
+            from tqdm import tqdm
+            bar = self.bars[key] = tqdm(total=total, desc=description, file=sys.stderr, dynamic_ncols=True, **units)
+        elif done < bar.n or bar.total != total:      # the same set built again (the next fold)
+            bar.reset(total=total)
+        if stage is not None:
+            bar.set_postfix_str(stage, refresh=False)
+        bar.update(done - bar.n)
 
 
 # ----------------------------------------------------------------------------- ground
@@ -309,20 +347,23 @@ def train(inputs, profile_name, xval, val_examples, val_queries, test_examples, 
     settings = _settings(profile_name, **options)
     template_path, examples, queries = _inputs(inputs)
     template = load_template(template_path)
-    samples = load_samples(examples, queries)
     if len(inputs) == 1:   # a directory: its standard validation and test files
         found = standard_files(inputs[0])
         val_examples = val_examples or found.val_examples
         val_queries = val_queries or found.val_queries
         test_examples = test_examples or found.test_examples
         test_queries = test_queries or found.test_queries
-    validation = load_samples(val_examples, val_queries) if val_examples else None
-    test = load_samples(test_examples, test_queries) if test_examples else None
-    with _Progress(settings.epochs * (xval or 1), quiet) as progress:
-        if xval:
-            reports, summary = cross_validate(template, samples, settings, xval, progress.fold_epoch)
-        else:
-            reports, summary = [run(template, samples, settings, validation, test, progress.epoch)], None
+    with _LoadProgress(quiet) as loading:
+        samples = load_samples(examples, queries, loading.reading(examples))
+        validation = load_samples(val_examples, val_queries, loading.reading(val_examples)) if val_examples else None
+        test = load_samples(test_examples, test_queries, loading.reading(test_examples)) if test_examples else None
+        with _Progress(settings.epochs * (xval or 1), quiet) as progress:
+            if xval:
+                reports, summary = cross_validate(template, samples, settings, xval, progress.fold_epoch,
+                                                  loading.building)
+            else:
+                reports, summary = [run(template, samples, settings, validation, test, progress.epoch,
+                                        loading.building)], None
     notes = []
     if out is not None:
         from .io.results import write_json, write_run

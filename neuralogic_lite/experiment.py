@@ -67,8 +67,10 @@ def _predictions(model: Model, built: Built) -> tuple[Predictions, dict[str, flo
 
 def run(template: Template, train: Sequence[Sample], settings: Settings,
         validation: Sequence[Sample] | None = None, test: Sequence[Sample] | None = None,
-        on_epoch: Callable[[dict], None] | None = None) -> Report:
-    """Train on ``train`` (selecting on ``validation`` if given) and evaluate on every set."""
+        on_epoch: Callable[[dict], None] | None = None,
+        on_build: Callable[[str, str, int, int], None] | None = None) -> Report:
+    """Train on ``train`` (selecting on ``validation`` if given) and evaluate on every set.
+    ``on_build(set, stage, examples done, examples)`` follows the building of each set."""
     report = Report(settings)
     model = Model(template, settings)
     report.model = model
@@ -78,7 +80,8 @@ def run(template: Template, train: Sequence[Sample], settings: Settings,
             continue
         if not samples:
             raise NeuraLogicLiteError(f"the {name} set has no samples")
-        built[name] = model.build(samples)
+        told = (lambda stage, done, total, name=name: on_build(name, stage, done, total)) if on_build else None
+        built[name] = model.build(samples, told)
         for stage, seconds in built[name].timings.items():
             if isinstance(seconds, float):
                 report.timings[f"{name}_{stage}"] = seconds
@@ -113,7 +116,8 @@ def folds(samples: Sequence[Sample], k: int, seed: int) -> list[list[int]]:
 
 
 def cross_validate(template: Template, samples: Sequence[Sample], settings: Settings, k: int,
-                   on_epoch: Callable[[int, dict], None] | None = None) -> tuple[list[Report], dict]:
+                   on_epoch: Callable[[int, dict], None] | None = None,
+                   on_build: Callable[[str, str, int, int], None] | None = None) -> tuple[list[Report], dict]:
     """``k`` runs, each testing on one fold; returns the reports and the mean and std per metric."""
     samples = list(samples)
     reports = []
@@ -121,7 +125,8 @@ def cross_validate(template: Template, samples: Sequence[Sample], settings: Sett
         chosen = set(held_out)
         train = [s for i, s in enumerate(samples) if i not in chosen]
         callback = (lambda record, f=f: on_epoch(f, record)) if on_epoch else None
-        reports.append(run(template, train, settings, test=[samples[i] for i in held_out], on_epoch=callback))
+        reports.append(run(template, train, settings, test=[samples[i] for i in held_out], on_epoch=callback,
+                           on_build=on_build))
     summary: dict[str, dict[str, tuple[float, float]]] = {}
     for split in ("train", "test"):
         names = set.intersection(*(set(r.metrics.get(split, {})) for r in reports))

@@ -29,6 +29,7 @@ from .language import Sample, Template, load_template, parse_template
 from .io import model_file
 from .io.model_file import export_template
 from .learning.losses import Loss, resolve_loss
+from .memory import large_arrays_apart, trim
 from .learning.parameters import initial_parameters, load_state_dict, state_dict
 from .learning.trainer import Evaluation, TrainResult, evaluate, optimizer_state, shape_mismatch, train
 from .network.graph import NeuralGraph
@@ -195,12 +196,14 @@ class Model:
         return model
 
     # -- the pipeline
-    def build(self, samples: Sequence[Sample]) -> Built:
+    def build(self, samples: Sequence[Sample], progress: Callable[[str, int, int], None] | None = None) -> Built:
         """Ground, neuralize (and lift) ``samples``, a chunk of examples at a time (see
-        ``CHUNK_EXAMPLES``): the peak memory is the built graph plus one chunk's program."""
+        ``CHUNK_EXAMPLES``): the peak memory is the built graph plus one chunk's program.
+        ``progress(stage, examples done, examples)`` is told as each chunk passes each stage."""
         samples = list(samples)
         if not samples:
             raise NeuraLogicLiteError("no samples to build")
+        large_arrays_apart()
         options = GroundingOptions(self.settings.duplicate_facts, self.settings.missing_queries)
         pieces = _pieces(samples, self.settings)
         loss = self.loss
@@ -210,20 +213,27 @@ class Model:
                                if s.query.target is not None])
         timings = {"ground_s": 0.0, "neuralize_s": 0.0}
         chunks, reports, batch = [], [], None
+        report = progress or (lambda stage, done, total: None)
+        total, done = _example_count(samples), 0
         for piece in pieces:
             start = time.perf_counter()
             program = ground(self.template, piece, options)
             timings["ground_s"] += time.perf_counter() - start
+            report("ground", done, total)
             start = time.perf_counter()
             graph = neuralize(program, self.template, self.settings)
             timings["neuralize_s"] += time.perf_counter() - start
+            report("neuralize", done, total)
             if loss is None:
                 loss = self._loss(targets_of(samples, graph, self.settings.exact_literals))
             if loss.logits and self.settings.output_logits:
                 graph, changed = _logit_outputs(graph, self.template)
                 self.identity_outputs = self.identity_outputs | changed
-            graph, report = _lift(graph, self.settings, across_examples=None if len(pieces) == 1 else False)
-            reports.append(report)
+            graph, lifted = _lift(graph, self.settings, across_examples=None if len(pieces) == 1 else False)
+            reports.append(lifted)
+            done += len(program.examples)
+            report("lift", done, total)
+            trim()
             chunks.append(Chunk(graph, program, len(piece)) if len(pieces) > 1 else (graph, program))
             del program, graph
         if len(pieces) > 1:
@@ -307,6 +317,10 @@ def _logit_outputs(graph: NeuralGraph, template: Template) -> tuple[NeuralGraph,
 #: examples' samples are contiguous, no example has rules of its own, and lifting merges
 #: nothing across examples before the join (``lift="value"`` may, so it builds in one piece).
 CHUNK_EXAMPLES = 4096
+
+
+def _example_count(samples: list[Sample]) -> int:
+    return len({id(s.example) for s in samples})
 
 
 def _pieces(samples: list[Sample], settings: Settings) -> list[list[Sample]]:

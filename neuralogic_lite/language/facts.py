@@ -12,7 +12,7 @@ the very ``Fact`` objects Lark's statement would hold (made on demand).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -40,8 +40,7 @@ class PredicateFacts:
 
     def rows(self, statement: int) -> slice:
         """The rows of one statement's facts."""
-        found = np.searchsorted(self.statement, [statement, statement + 1])
-        return slice(int(found[0]), int(found[1]))
+        return slice(int(self.statement.searchsorted(statement)), int(self.statement.searchsorted(statement + 1)))
 
 
 @dataclass(frozen=True, eq=False)
@@ -55,8 +54,30 @@ class FactTable:
     statement_count: int         # statements scanned (the facts' ``statement`` ids are below it)
 
     def location(self, position: int) -> Location:
-        line = int(np.searchsorted(self.line_starts, position, side="right"))
-        return Location(self.file, line, position - int(self.line_starts[line - 1]) + 1)
+        return self.locations(np.array([position]))[0]
+
+    def locations(self, positions: np.ndarray) -> list[Location]:
+        """The places of many byte positions at once."""
+        lines = np.searchsorted(self.line_starts, positions, side="right")
+        columns = positions - self.line_starts[lines - 1] + 1
+        return [Location(self.file, line, column) for line, column in zip(lines.tolist(), columns.tolist())]
+
+    def facts_by_statement(self) -> dict[int, list[Fact]]:
+        """Every fact as a ``Fact``, by statement, in file order (for files of few facts per
+        statement, such as queries, where making them one statement at a time would cost more)."""
+        found = [(f.statement, f.position, np.full(f.statement.shape[0], p), np.arange(f.statement.shape[0]))
+                 for p, f in self.predicates.items()]
+        statement, position, predicate, row = (np.concatenate([f[k] for f in found]) for k in range(4))
+        order = np.argsort(position, kind="stable")
+        out: dict[int, list[Fact]] = {}
+        locations = self.locations(position[order])
+        for k, location in zip(order.tolist(), locations):
+            p, r = int(predicate[k]), int(row[k])
+            facts = self.predicates[p]
+            value = -1 if facts.value is None else int(facts.value[r])
+            literal = Literal(p, tuple(Constant(c) for c in facts.terms[r].tolist()), self.weight(value))
+            out.setdefault(int(statement[k]), []).append(Fact(literal, location))
+        return out
 
     def weight(self, index: int) -> Weight | None:
         return self.weights[index] if index >= 0 else None
@@ -119,18 +140,25 @@ class FactStatement:
     heads: tuple[Literal, ...] | None
     facts: Facts
     position: int
+    location: Location
 
-    @property
-    def location(self) -> Location:
-        return self.facts.table.location(self.position)
-
-    def as_statement(self) -> Clause | Conjunction:
-        """The statement Lark makes of the same text."""
+    def as_statement(self, facts: Sequence[Fact] | None = None) -> Clause | Conjunction:
+        """The statement Lark makes of the same text (``facts``: its facts, if already made)."""
+        facts = tuple(self.facts) if facts is None else facts
         if self.heads is None:
-            facts = tuple(self.facts)
             return Conjunction(tuple(f.literal for f in facts), tuple(f.location for f in facts))
-        body = tuple(f.literal for f in self.facts)
-        return Clause(self.heads, body, None, Metadata(), self.location)
+        return Clause(self.heads, tuple(f.literal for f in facts), None, Metadata(), self.location)
+
+
+def as_statements(statements: list) -> list:
+    """``statements`` with each ``FactStatement`` as the statement Lark makes of it, all made
+    at once (a queries file: many statements of one or two facts each)."""
+    scanned = [s for s in statements if isinstance(s, FactStatement)]
+    if not scanned:
+        return statements
+    made = scanned[0].facts.table.facts_by_statement()
+    return [s.as_statement(made.get(s.facts.statement, [])) if isinstance(s, FactStatement) else s
+            for s in statements]
 
 
 #: Bytes scanned per call of the scanner: its arrays for one piece are all that is held
@@ -138,9 +166,10 @@ class FactStatement:
 PIECE_BYTES = 1 << 24
 
 
-def scan_statements(text: str, file: str | None = None) -> list:
+def scan_statements(text: str, file: str | None = None, progress: Callable[[int, int], None] | None = None) -> list:
     """The statements of an examples or queries file: ``FactStatement`` where the scanner
-    read them, Lark's statements elsewhere, in file order."""
+    read them, Lark's statements elsewhere, in file order.  ``progress(bytes read, bytes)``
+    is told after each piece."""
     if not text.isascii():     # the scanner counts bytes; Lark counts characters
         return parse_statements(text, file)
     clean = blank_block_comments(text)
@@ -152,6 +181,8 @@ def scan_statements(text: str, file: str | None = None) -> list:
         builder.tokens = state
         builder.add(statements, literals, positions, terms)
         left.append(statements[statements[:, ACCEPTED] == 0])
+        if progress is not None:
+            progress(min(at, buf.shape[0]), buf.shape[0])
     scanned = builder.finish()
     left = np.concatenate(left) if left else np.empty((0, 4), np.int64)
     if not scanned:
@@ -264,8 +295,9 @@ class _TableBuilder:
             predicates[p] = PredicateFacts(statement, terms, value if (value >= 0).any() else None, position)
         self.columns.clear()
         table = FactTable(self.file, self.line_starts, predicates, tuple(self.weight_list), self.statements)
-        return [FactStatement(self.heads.get(s), Facts(table, s, s not in self.heads), position)
-                for s, position in self.accepted]
+        positions = np.array([position for _, position in self.accepted], np.int64)
+        return [FactStatement(self.heads.get(s), Facts(table, s, s not in self.heads), position, location)
+                for (s, position), location in zip(self.accepted, table.locations(positions))]
 
 
 def _weight(text: str) -> Weight:

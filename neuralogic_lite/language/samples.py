@@ -13,26 +13,32 @@ starts a labelled example; one with variables is an example rule.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..errors import InputError
-from .facts import FactStatement, scan_statements
+from ..memory import large_arrays_apart
+from .facts import FactStatement, as_statements, scan_statements
 from .ir import Example, Fact, Literal, Query, Rule, Sample
 from .parser import Clause, Conjunction
 from .sources import read_source
 
 
-def load_samples(examples_path: str | os.PathLike, queries_path: str | os.PathLike | None = None) -> list[Sample]:
-    """Read the samples of an examples file and an optional queries file."""
+def load_samples(examples_path: str | os.PathLike, queries_path: str | os.PathLike | None = None,
+                 progress: Callable[[int, int], None] | None = None) -> list[Sample]:
+    """Read the samples of an examples file and an optional queries file (``progress(bytes
+    read, bytes)`` follows the examples file)."""
+    large_arrays_apart()
     queries_text = read_source(queries_path) if queries_path is not None else None
     return parse_samples(read_source(examples_path), queries_text, str(examples_path),
-                         str(queries_path) if queries_path is not None else None)
+                         str(queries_path) if queries_path is not None else None, progress)
 
 
 def parse_samples(examples_text: str, queries_text: str | None = None,
-                  examples_file: str | None = None, queries_file: str | None = None) -> list[Sample]:
+                  examples_file: str | None = None, queries_file: str | None = None,
+                  progress: Callable[[int, int], None] | None = None) -> list[Sample]:
     """The samples of examples text and optional queries text, in file order."""
-    examples = _group_examples(_statements(examples_text, examples_file, "examples"), examples_file)
+    examples = _group_examples(_statements(examples_text, examples_file, "examples", progress), examples_file)
     if queries_text is None:
         return _labelled(examples, examples_file)
     lines = _statements(queries_text, queries_file, "queries")
@@ -53,11 +59,12 @@ class _Parsed:
     example: Example
 
 
-def _statements(text: str, file: str | None, role: str) -> list[Clause | Conjunction | FactStatement]:
+def _statements(text: str, file: str | None, role: str,
+                progress=None) -> list[Clause | Conjunction | FactStatement]:
     """The statements of an examples file (ground facts stay columns) or a queries file."""
-    statements = scan_statements(text, file)
+    statements = scan_statements(text, file, progress)
     if role == "queries":
-        statements = [s.as_statement() if isinstance(s, FactStatement) else s for s in statements]
+        statements = as_statements(statements)
     for s in statements:
         if not isinstance(s, (Clause, Conjunction, FactStatement)):
             raise InputError(f"{type(s).__name__} is not allowed in a {role} file", getattr(s, "location", None))

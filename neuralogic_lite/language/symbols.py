@@ -30,14 +30,13 @@ class Interner(Generic[K]):
 
     def many(self, keys: list[K]) -> list[int]:
         """The ids of ``keys`` (interning the new ones in order): one call for a whole file."""
-        ids, keys_list = self._ids, self._keys
+        ids = self._ids
         found = list(map(ids.get, keys))
-        for i, key in enumerate(keys):
-            if found[i] is None:
-                found[i] = ids.get(key)
-                if found[i] is None:
-                    found[i] = ids[key] = len(keys_list)
-                    keys_list.append(key)
+        missing = list(dict.fromkeys(k for k, f in zip(keys, found) if f is None))
+        if missing:
+            ids.update(zip(missing, range(len(self._keys), len(self._keys) + len(missing))))
+            self._keys.extend(missing)
+            found = list(map(ids.get, keys))
         return found
 
     def __getitem__(self, ident: int) -> K:
