@@ -79,8 +79,8 @@ class Plan:
 
 
 QUICK = Plan(("gnn",), 2, 1, 3, 3, (250, 1000), (1, 4), 800, 0, 200, 0, rounds=1, native=False)
-FULL = Plan(tuple(m.key for m in MODELS), 5, 2, 5, 5, (1000, 3000, 10000, 30000, 100000), (1, 2, 4, 8, 16), 4000,
-            10000, 500, 10000, rounds=3, native=True)
+FULL = Plan(tuple(m.key for m in MODELS), 5, 2, 5, 5, (1000, 3000, 10000, 30000, 100000, 300000), (1, 2, 4, 8, 16),
+            4000, 10000, 500, 10000, rounds=3, native=True)
 
 
 # ----------------------------------------------------------------------------- data
@@ -486,10 +486,18 @@ def model_table(r: dict) -> str:
     return "\n".join(lines) + ("\n\n" + "\n".join(f"- {n}" for n in notes) if notes else "")
 
 
+def _peaks(ours: dict) -> str:
+    """Our peak RSS after parsing, building and training (the peak so far at each stage)."""
+    stages = [_dig(ours, (key,)) for key in ("peak_parsed_mb", "peak_built_mb", "peak_mb")]
+    if stages[0] is None:
+        return fmt(stages[-1], "MiB")
+    return " / ".join(fmt(v, "MiB") for v in stages)
+
+
 def scaling_markdown(scale: dict, fits: dict) -> str:
     out = ["| molecules | atoms | ours parse (s) | ours ground+neuralize (s) | ours lift (s) | ours epoch b32 (ms) | "
-           "ours peak RSS (MiB) | PyG epoch b32 (ms) | PyG peak RSS (MiB) | reference build (s) | "
-           "reference epoch b32 (ms) | reference peak RSS (MiB) |", "|" + "---:|" * 12]
+           "ours peak RSS: parsed / built / trained (MiB) | PyG epoch b32 (ms) | PyG peak RSS (MiB) | "
+           "reference build (s) | reference epoch b32 (ms) | reference peak RSS (MiB) |", "|" + "---:|" * 12]
     for row in scale["sizes"] + [None] + scale["parts"]:
         if row is None:
             out.append("| **molecule size** (joined molecules) | | | | | | | | | | | |")
@@ -498,7 +506,7 @@ def scaling_markdown(scale: dict, fits: dict) -> str:
         label = str(row["molecules"])
         cells = [label, str(row["atoms"])]
         cells += [fmt(_dig(o, ("parse_s",)), "s"), fmt(_dig(o, ("build_s",)), "s"), fmt(_dig(o, ("lift_s",)), "s"),
-                  fmt(_ms(_dig(o, ("epoch_s", "32"))), "ms"), fmt(_dig(o, ("peak_mb",)), "MiB"),
+                  fmt(_ms(_dig(o, ("epoch_s", "32"))), "ms"), _peaks(o),
                   fmt(_ms(_dig(p, ("epoch_s", "32"))), "ms"), fmt(_dig(p, ("peak_mb",)), "MiB"),
                   fmt(median_of(_dig(f, ("build_s",))), "s"), fmt(_ms(median_of(_dig(f, ("epoch_s",)))), "ms"),
                   fmt(_dig(f, ("rss_peak_mb",)), "MiB")]
@@ -578,18 +586,27 @@ def markdown(results: dict, command: str) -> str:
     for key, r in results["models"].items():
         out += [f"## {r['title']}", "", model_table(r), ""]
     if results.get("scaling"):
-        out += ["## Scaling (mutagenesis GNN on synthetic molecules, batch 32)", "",
-                "Ours with structural lifting and lossless pruning (the default), the reference with iso compression "
-                "and chain pruning, PyG as is. Molecule size: molecules of the generator joined into chains by one "
-                f"bond each, {results['plan']['part_base']} generated molecules in total for every point. "
-                "Points predicted to exceed the memory budget are skipped. Plot: `bench/scaling.png`.", "",
-                scaling_markdown(results["scaling"], results["slopes"]), "",
-                f"**Linear?** {linear_verdict(results['slopes'])}", ""]
+        out += scaling_section(results)
     if results.get("profiles"):
         out += ["## Profile of our hot path", ""]
         for title, prof in results["profiles"].items():
             out += [profile_markdown(prof, title) if ok(prof) else f"#### {title}\n\nfailed: {prof.get('error')}", ""]
     return "\n".join(out)
+
+
+SCALING_TITLE = "## Scaling (mutagenesis GNN on synthetic molecules, batch 32)"
+
+
+def scaling_section(results: dict) -> list[str]:
+    measured = (f" Measured by `{results['scaling_command']}` on {results['scaling_when']}, library at commit "
+                f"{results.get('scaling_code', '?')}." if results.get("scaling_command") else "")
+    return [SCALING_TITLE, "",
+            "Ours with structural lifting and lossless pruning (the default), the reference with iso compression "
+            "and chain pruning, PyG as is. Molecule size: molecules of the generator joined into chains by one "
+            f"bond each, {results['plan']['part_base']} generated molecules in total for every point. "
+            "Points predicted to exceed the memory budget are skipped. Plot: `bench/scaling.png`." + measured, "",
+            scaling_markdown(results["scaling"], results["slopes"]), "",
+            f"**Linear?** {linear_verdict(results['slopes'])}", ""]
 
 
 def ratio_table(results: dict) -> str:
@@ -642,6 +659,30 @@ def _git(*arguments: str) -> str:
     return subprocess.run(["git", *arguments], capture_output=True, text=True, cwd=ROOT).stdout.strip()
 
 
+def update_scaling(args) -> None:
+    """Measure the scaling only, and put it in place of RESULTS.md's scaling section (the
+    comparisons and profiles stay as the last full run wrote them)."""
+    require_shared()
+    if args.pyg:
+        try:
+            import torch_geometric  # noqa: F401
+        except ImportError:
+            args.pyg = False
+    args.reference = args.reference and available()
+    results = {"plan": FULL.__dict__, "scaling_command": "python bench/run.py "
+               + " ".join(shlex.quote(a) for a in sys.argv[1:]), "scaling_when": time.strftime("%Y-%m-%d %H:%M"),
+               "scaling_code": code_version()}
+    with tempfile.TemporaryDirectory(prefix="nlite_run_") as tmp:
+        results["scaling"] = scaling(FULL, Path(tmp), args)
+    results["slopes"] = slopes(results["scaling"])
+    plot(results["scaling"], args.plot)
+    args.json.with_name("scaling.json").write_text(json.dumps(results, indent=1, default=str))
+    old = args.markdown.read_text()
+    before, rest = old.split(SCALING_TITLE, 1) if SCALING_TITLE in old else (old.rstrip("\n") + "\n\n", "")
+    after = rest[rest.index("\n## "):] if "\n## " in rest else ""
+    args.markdown.write_text(before + "\n".join(scaling_section(results)).rstrip("\n") + "\n" + after)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="the mutagenesis GNN only, small scaling (< 5 min)")
@@ -658,7 +699,12 @@ def main() -> None:
     parser.add_argument("--plot", type=Path, default=HERE / "scaling.png")
     parser.add_argument("--render", type=Path, metavar="JSON",
                         help="measure nothing: write the Markdown (and plot) again from a results JSON")
+    parser.add_argument("--update-scaling", action="store_true",
+                        help="measure the scaling only, and keep the rest of the results JSON as it is")
     args = parser.parse_args()
+    if args.update_scaling:
+        update_scaling(args)
+        return
     if args.render:
         results = json.loads(args.render.read_text())
         if results.get("scaling"):

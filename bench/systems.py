@@ -54,7 +54,7 @@ def ours(spec: dict) -> dict:
         template = load_template(spec["template"])
         samples = load_samples(spec["examples"], spec.get("queries"))
         parses.append(time.perf_counter() - start)
-    out["rss_parsed_mb"] = rss_mb()
+    out["rss_parsed_mb"], out["peak_parsed_mb"] = rss_mb(), peak_rss_mb()
     model = Model(template, settings)
     for _ in range(spec["repeat"]):
         built = None

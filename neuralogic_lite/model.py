@@ -239,6 +239,7 @@ class Model:
         if len(pieces) > 1:
             graph, program = concatenate(chunks)
             chunks.clear()
+            trim()
             if self.settings.batch_lift:      # merges across examples, so across chunks: on the joined graph
                 graph, batch = _lift(graph, dataclasses.replace(self.settings, prune="off", lift="none"))
         else:

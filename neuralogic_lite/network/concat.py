@@ -20,8 +20,8 @@ from .weights import WeightTable
 class Chunk:
     """A chunk's lifted graph (as its arrays, which ``concatenate`` takes over one by one), the
     input samples and examples it was built from, and what naming its neurons needs from its
-    program: the atom tables and each rule's groundings, as int32 (the ground rules' other
-    arrays and the facts are dropped)."""
+    program: the atoms and groundings its neurons (and those groundings) refer to, as int32,
+    renumbered; the rest of the program is dropped."""
 
     def __init__(self, graph: NeuralGraph, program: GroundProgram, samples: int):
         self.arrays = {name: value for name, value in vars(graph).items() if isinstance(value, np.ndarray)}
@@ -29,8 +29,7 @@ class Chunk:
         self.neurons, self.values = graph.neuron_count, int(graph.value_start[-1])
         self.edges, self.members = graph.edge_count, int(graph.sample_neurons.shape[0])
         self.samples, self.examples = samples, len(program.examples)
-        self.tables = {p: t.astype(np.int32) for p, t in program.tables.items()}
-        self.rules = [(gr.rule, gr.visible, gr.head.astype(np.int32), gr.body.astype(np.int32)) for gr in program.rules]
+        self.arrays["origin"], self.tables, self.rules = _kept_origins(graph, program)
 
 
 def concatenate(chunks: list[Chunk]) -> tuple[NeuralGraph, GroundProgram]:
@@ -63,6 +62,49 @@ def concatenate(chunks: list[Chunk]) -> tuple[NeuralGraph, GroundProgram]:
         c.kind = None
     graph = NeuralGraph(**joined, weights=weights, labels=labels(program))
     return graph, program
+
+
+def _kept_origins(graph: NeuralGraph, program: GroundProgram):
+    """``graph.origin`` renumbered into just the atom rows and groundings it (or a kept
+    grounding) names, those rows (int32) and those groundings."""
+    origin, kind = graph.origin.astype(np.int64), graph.kind
+    grounded = (kind == Kind.RULE) | (kind == Kind.WEIGHTED_RULE) | (kind == Kind.NEGATION)
+    rules = []
+    for i, gr in enumerate(program.rules):
+        mine = np.flatnonzero(grounded & (origin[:, 0] == i))
+        used, origin[mine, 1] = _marked(origin[mine, 1], gr.head.shape[0])
+        rules.append((gr.rule, gr.visible, gr.head[used], gr.body[used]))
+    atoms = np.flatnonzero((kind == Kind.FACT) | (kind == Kind.ATOM) | (kind == Kind.WEIGHTED_ATOM))
+    aggregations = np.flatnonzero(kind == Kind.AGGREGATION)     # (rule, head row, head predicate)
+    named = [(atoms, origin[atoms, 0]), (aggregations, origin[aggregations, 2])]
+    marks = {p: np.zeros(t.shape[0], bool) for p, t in program.tables.items()}
+    for rows, predicates in named:
+        for p in np.unique(predicates).tolist():
+            marks[p][origin[rows[predicates == p], 1]] = True
+    for rule, visible, head, body in rules:
+        if head.size:       # (a rule grounded nowhere here may name predicates without a table)
+            marks[rule.head.predicate][head] = True
+            for j, k in enumerate(visible):
+                marks[rule.body[k].predicate][body[:, j]] = True
+    renumber = {p: np.cumsum(m) - 1 for p, m in marks.items()}
+    for rows, predicates in named:
+        for p in np.unique(predicates).tolist():
+            at = rows[predicates == p]
+            origin[at, 1] = renumber[p][origin[at, 1]]
+    compact = [(rule, visible, renumber[rule.head.predicate][head].astype(np.int32),
+                np.stack([renumber[rule.body[k].predicate][body[:, j]] for j, k in enumerate(visible)],
+                         axis=1).astype(np.int32).reshape(body.shape))
+               if head.size else (rule, visible, head.astype(np.int32), body.astype(np.int32))
+               for rule, visible, head, body in rules]
+    tables = {p: program.tables[p][m].astype(np.int32) for p, m in marks.items() if m.any()}
+    return origin.astype(np.int32), tables, compact
+
+
+def _marked(rows: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct ``rows`` (of ``size``), ascending, and each row's index among them."""
+    mark = np.zeros(size, bool)
+    mark[rows] = True
+    return np.flatnonzero(mark), (np.cumsum(mark) - 1)[rows]
 
 
 def _remapped(ids: np.ndarray, remap: np.ndarray) -> np.ndarray:

@@ -24,7 +24,7 @@ from ..ops import AGGREGATION, COMBINATION, TRANSFORMATION, Op, lookup, split_le
 from ..settings import Settings
 from .graph import Kind, Labels, NeuralGraph
 from .shapes import COSSIM_INPUTS, PRODUCT_MISMATCH, infer_shapes
-from .topology import cut_back_edges, find_cycle, levels, supports
+from .topology import cut_back_edges, find_cycle, input_order, levels, renumbered, supports
 from .weights import WeightTable, number_template_weights, weight_shape, written_array
 
 
@@ -324,12 +324,13 @@ def _csr(target: np.ndarray, n: int) -> np.ndarray:
 def _assemble(program, neurons, edges, weights: WeightTable, outputs, source, union, settings) -> NeuralGraph:
     n = neurons["kind"].shape[0]
     target, src, weight, position = edges
-    order = np.lexsort((position, target))
-    target, src, weight, position = target[order], src[order], weight[order], position[order]
+    order = input_order(target, position, n)
+    src, weight = src[order], weight[order]
     input_start = _csr(target, n)
 
     level = levels(input_start, src)
     if (level < 0).any():
+        target, position = target[order], position[order]
         if settings.cycles != "cut":
             cycle = find_cycle(input_start, src, level)
             names = " <- ".join(_describe(program, neurons, int(v)) for v in cycle[:6])
@@ -343,12 +344,7 @@ def _assemble(program, neurons, edges, weights: WeightTable, outputs, source, un
 
     # renumber in a topological order that keeps each example's neurons together
     perm = np.lexsort((np.arange(n), level, neurons["example"]))
-    new_id = np.empty(n, np.int64)
-    new_id[perm] = np.arange(n)
-    target, src = new_id[target], new_id[src]
-    order = np.lexsort((position, target))
-    src, weight = src[order].astype(np.int32), weight[order].astype(np.int32)
-    input_start = _csr(target[order], n)
+    new_id, input_start, src, weight = renumbered(perm, input_start, src, weight)
     kind, activation, reducer = (neurons[k][perm].astype(np.int8) for k in ("kind", "activation", "reducer"))
     offset, example = neurons["offset"][perm].astype(np.int32), neurons["example"][perm].astype(np.int32)
     origin = neurons["origin"][perm].astype(np.int32)
