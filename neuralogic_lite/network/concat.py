@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..grounding.ground import GroundProgram, GroundRules
+from ..memory import trim
 from .graph import NeuralGraph, Kind
 from .neuralize import labels
 from .weights import WeightTable
@@ -35,7 +36,8 @@ class Chunk:
 def concatenate(chunks: list[Chunk]) -> tuple[NeuralGraph, GroundProgram]:
     """The chunks' graphs as one, in order (``source`` and ``example`` continue from chunk to
     chunk), and the program that names its neurons (atom tables and groundings only).  Each
-    array is joined and then dropped from the chunks, so the peak is the chunks plus one array."""
+    array is joined and then dropped from the chunks (and its memory returned), so the peak is the
+    chunks plus one array."""
     weights = chunks[0].weights
     remaps = [np.arange(len(weights))] + [_merge_weights(weights, c.weights) for c in chunks[1:]]
     row_offsets, grounding_offsets, program = _joined_origins(chunks)
@@ -58,6 +60,7 @@ def concatenate(chunks: list[Chunk]) -> tuple[NeuralGraph, GroundProgram]:
     for name in list(chunks[0].arrays):
         shift = shifts.get(name, lambda a, k: a)
         joined[name] = np.concatenate([shift(c.arrays.pop(name), k) for k, c in enumerate(chunks)])
+        trim()     # the chunks' arrays of this name are free: return them before the next is joined
     for c in chunks:
         c.kind = None
     graph = NeuralGraph(**joined, weights=weights, labels=labels(program))
