@@ -89,3 +89,24 @@ def test_shared_mutagenesis_in_chunks(shared, monkeypatch):
     for name in STRUCTURE:
         np.testing.assert_array_equal(getattr(a.graph, name), getattr(b.graph, name), err_msg=name)
     np.testing.assert_allclose(whole.fit(a).values, parts.fit(b).values, rtol=0, atol=1e-12)
+
+
+def test_progress_is_told_every_stage_of_every_chunk(molecules, monkeypatch):
+    monkeypatch.setattr(model_module, "CHUNK_EXAMPLES", 16)
+    told = []
+    Model(ROOT / "templates" / "gcn.txt", profile("neuralogic")).build(molecules, lambda *a: told.append(a))
+    assert [stage for stage, _, _ in told] == ["ground", "neuralize", "lift"] * 3
+    assert [done for stage, done, _ in told if stage == "lift"] == [16, 32, 40]
+    assert {total for _, _, total in told} == {40}
+
+
+def test_reading_progress_ends_at_the_file_size(tmp_path, monkeypatch):
+    from neuralogic_lite.language import facts
+    monkeypatch.setattr(facts, "PIECE_BYTES", 1000)
+    examples, queries = examples_and_queries_text(generate(10, 0))
+    (tmp_path / "e.txt").write_text(examples)
+    (tmp_path / "q.txt").write_text(queries)
+    told = []
+    load_samples(tmp_path / "e.txt", tmp_path / "q.txt", lambda done, total: told.append((done, total)))
+    assert len(told) > 1 and told[-1] == (len(examples), len(examples))
+    assert [d for d, _ in told] == sorted(d for d, _ in told)
