@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -71,12 +72,13 @@ class FactTable:
         order = np.argsort(position, kind="stable")
         out: dict[int, list[Fact]] = {}
         locations = self.locations(position[order])
-        for k, location in zip(order.tolist(), locations):
-            p, r = int(predicate[k]), int(row[k])
-            facts = self.predicates[p]
-            value = -1 if facts.value is None else int(facts.value[r])
-            literal = Literal(p, tuple(Constant(c) for c in facts.terms[r].tolist()), self.weight(value))
-            out.setdefault(int(statement[k]), []).append(Fact(literal, location))
+        terms = {p: f.terms.tolist() for p, f in self.predicates.items()}
+        values = {p: f.value.tolist() if f.value is not None else None for p, f in self.predicates.items()}
+        for k, p, r, s, location in zip(order.tolist(), predicate[order].tolist(), row[order].tolist(),
+                                        statement[order].tolist(), locations):
+            weight = self.weight(values[p][r]) if values[p] is not None else None
+            literal = Literal(p, tuple(Constant(c) for c in terms[p][r]), weight)
+            out.setdefault(s, []).append(Fact(literal, location))
         return out
 
     def weight(self, index: int) -> Weight | None:
@@ -175,14 +177,17 @@ def scan_statements(text: str, file: str | None = None, progress: Callable[[int,
     clean = blank_block_comments(text)
     buf = np.frombuffer(clean.encode("ascii"), np.uint8)
     line_starts = np.concatenate([[0], np.flatnonzero(buf == 10) + 1])
-    builder, left, at = _TableBuilder(clean, file, line_starts), [], 0
-    while at < buf.shape[0]:
-        statements, literals, positions, terms, *state, at = scan(buf, at, at + PIECE_BYTES, *builder.tokens)
-        builder.tokens = state
-        builder.add(statements, literals, positions, terms)
-        left.append(statements[statements[:, ACCEPTED] == 0])
-        if progress is not None:
-            progress(min(at, buf.shape[0]), buf.shape[0])
+    builder, left = _TableBuilder(clean, file, line_starts), []
+    with ThreadPoolExecutor(1) as pool:    # the next piece is scanned (without the GIL) while this one is filed
+        pending = pool.submit(scan, buf, 0, PIECE_BYTES, *builder.tokens)
+        while pending is not None:
+            statements, literals, positions, terms, *state, at = pending.result()
+            builder.tokens = state      # the next scan only appends to it (or copies it, to grow)
+            pending = pool.submit(scan, buf, at, at + PIECE_BYTES, *state) if at < buf.shape[0] else None
+            builder.add(statements, literals, positions, terms)
+            left.append(statements[statements[:, ACCEPTED] == 0])
+            if progress is not None:
+                progress(min(at, buf.shape[0]), buf.shape[0])
     scanned = builder.finish()
     left = np.concatenate(left) if left else np.empty((0, 4), np.int64)
     if not scanned:

@@ -266,7 +266,7 @@ def token_table():
     return np.empty((1024, 2), np.int64), np.empty(1024, np.uint64), np.full(4096, -1, np.int64), 0
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def scan(buf, start, limit, tokens, hashes, slots, ntok):
     """Scan the statements of ``buf`` (ASCII bytes, block comments already blanked) from byte
     ``start`` on, stopping after the statement that crosses ``limit`` (so a file is read in
