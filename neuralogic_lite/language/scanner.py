@@ -302,26 +302,14 @@ def scan(buf, start, limit, tokens, hashes, slots, ntok):
                         break
                 if w_end < 0:
                     break
-                weight = _intern(buf, i, w_end, tokens, hashes, slots, ntok)
-                if weight == ntok:
-                    ntok += 1
-                    if ntok == tokens.shape[0]:
-                        tokens, hashes = _grow(tokens), _grow(hashes)
-                    if 2 * ntok > slots.shape[0]:
-                        slots = _slots(hashes, ntok, 2 * slots.shape[0])
+                weight, tokens, hashes, slots, ntok = _token_id(buf, i, w_end, tokens, hashes, slots, ntok)
                 i = _skip(buf, w_end)
                 kind, end = _token(buf, i)
                 if kind != NAME:
                     break
             if _is_import(buf, i, end):
                 break
-            name = _intern(buf, i, end, tokens, hashes, slots, ntok)
-            if name == ntok:
-                ntok += 1
-                if ntok == tokens.shape[0]:
-                    tokens, hashes = _grow(tokens), _grow(hashes)
-                if 2 * ntok > slots.shape[0]:
-                    slots = _slots(hashes, ntok, 2 * slots.shape[0])
+            name, tokens, hashes, slots, ntok = _token_id(buf, i, end, tokens, hashes, slots, ntok)
             position, arity = i, 0
             i = _skip(buf, end)
             kind, end = _token(buf, i)
@@ -333,13 +321,7 @@ def scan(buf, start, limit, tokens, hashes, slots, ntok):
                         if kind != NAME and kind != INT and kind != FLOAT and kind != STRING \
                                 or _is_import(buf, i, end):
                             break
-                        term = _intern(buf, i, end, tokens, hashes, slots, ntok)
-                        if term == ntok:
-                            ntok += 1
-                            if ntok == tokens.shape[0]:
-                                tokens, hashes = _grow(tokens), _grow(hashes)
-                            if 2 * ntok > slots.shape[0]:
-                                slots = _slots(hashes, ntok, 2 * slots.shape[0])
+                        term, tokens, hashes, slots, ntok = _token_id(buf, i, end, tokens, hashes, slots, ntok)
                         if nt == terms.shape[0]:
                             terms = _grow(terms)
                         terms[nt] = term
@@ -392,6 +374,19 @@ def scan(buf, start, limit, tokens, hashes, slots, ntok):
         ns += 1
         i = _skip(buf, i)
     return statements[:ns], literals[:nl], positions[:nl], terms[:nt], tokens, hashes, slots, ntok, i
+
+
+@njit(cache=True)
+def _token_id(buf, start, end, tokens, hashes, slots, count):
+    """``_intern``, and the table grown if the token was new: ``(id, tokens, hashes, slots, count)``."""
+    t = _intern(buf, start, end, tokens, hashes, slots, count)
+    if t == count:
+        count += 1
+        if count == tokens.shape[0]:
+            tokens, hashes = _grow(tokens), _grow(hashes)
+        if 2 * count > slots.shape[0]:
+            slots = _slots(hashes, count, 2 * slots.shape[0])
+    return t, tokens, hashes, slots, count
 
 
 @njit(cache=True)
