@@ -79,7 +79,7 @@ def ground(template: Template, samples: list[Sample], options: GroundingOptions 
     least_model(stratify(rules), db, np.arange(len(examples)))
     program = GroundProgram(examples, db.tables, facts, values, rules=[], derived={}, sample_examples=sample_examples)
     _ground_rules(program, rules, db)
-    program.queries = [_resolve(program, s, int(e)) for s, e in zip(samples, sample_examples)]
+    program.queries = _resolve_all(program, samples, sample_examples)
     if options.missing_queries == "error":
         for i, (sample, found) in enumerate(zip(samples, program.queries)):
             if not found:
@@ -291,8 +291,37 @@ def _rule_facts(program: GroundProgram, rule: CompiledRule, heads: np.ndarray, i
 
 
 # ----------------------------------------------------------------------------- queries
+def _resolve_all(program: GroundProgram, samples: list[Sample], sample_examples: np.ndarray) -> list[list[tuple[int, int]]]:
+    """The ground atoms each sample asks about.  Ground queries (the many triples of a
+    knowledge base) are looked up together, one hash lookup per predicate, so the cost grows
+    with the number of queries, not with queries times table rows; the rare queries with
+    variables are matched one by one."""
+    found: list[list[tuple[int, int]]] = [[] for _ in samples]
+    ground_by_predicate: dict[int, list[int]] = {}
+    for i, sample in enumerate(samples):
+        literal = sample.query.literal
+        if literal.is_ground:
+            ground_by_predicate.setdefault(literal.predicate, []).append(i)
+        else:
+            found[i] = _resolve(program, sample, int(sample_examples[i]))
+    for predicate, indices in ground_by_predicate.items():
+        table = program.tables.get(predicate)
+        if table is None:
+            continue
+        keys = np.empty((len(indices), table.shape[1]), np.int64)
+        keys[:, 0] = sample_examples[indices]
+        for k, i in enumerate(indices):
+            keys[k, 1:] = [term_id(t) for t in samples[i].query.literal.terms]
+        rows = lookup_rows(keys, table)          # tables hold distinct rows: one match at most
+        hit = rows >= 0
+        hit[hit] = program.derived[predicate][rows[hit]] | (program.facts[predicate][rows[hit]] != NOT_A_FACT)
+        for k in np.flatnonzero(hit):
+            found[indices[k]] = [(predicate, int(rows[k]))]
+    return found
+
+
 def _resolve(program: GroundProgram, sample: Sample, example: int) -> list[tuple[int, int]]:
-    """The ground atoms a sample asks about: derived heads (or facts, for a ground query)."""
+    """The ground atoms a sample with variables asks about: derived heads."""
     literal = sample.query.literal
     table = program.tables.get(literal.predicate)
     if table is None:
@@ -310,6 +339,4 @@ def _resolve(program: GroundProgram, sample: Sample, example: int) -> list[tuple
             mask &= column == term_id(term)
     derived = program.derived[literal.predicate]
     rows = np.flatnonzero(mask & derived)
-    if rows.shape[0] == 0 and literal.is_ground:
-        rows = np.flatnonzero(mask & (program.facts[literal.predicate] != NOT_A_FACT))
     return [(literal.predicate, int(r)) for r in rows]
