@@ -130,18 +130,21 @@ def _compile(template: Template, examples: list[Example]) -> list[CompiledRule]:
 def check_arities(template: Template, samples: list[Sample]) -> list[str]:
     """Predicate names used with two numbers of arguments: legal (``p/1`` and ``p/2`` are two
     predicates) but often a typo, so each is reported as a warning (and returned)."""
-    seen: dict[str, tuple[int, str]] = {}
+    seen: dict[str, tuple[int, str, object]] = {}
     clashes: list[str] = []
 
-    def visit(literal: Literal, where: str) -> None:
+    def visit(literal: Literal, kind: str, where: object) -> None:
+        # ``kind '{where}'`` is written only for a clash: formatting every query and fact
+        # would cost more than the check
         if literal.special:
             return
         if literal.name not in seen:
-            seen[literal.name] = (literal.arity, where)
+            seen[literal.name] = (literal.arity, kind, where)
         elif seen[literal.name][0] != literal.arity and len(clashes) < 20:
-            arity, first = seen[literal.name]
-            message = (f"predicate {literal.name} has {literal.arity} argument(s) in {where} but {arity} in {first}; "
-                       f"they are two different predicates, {literal.name}/{literal.arity} and {literal.name}/{arity}")
+            arity, first_kind, first = seen[literal.name]
+            message = (f"predicate {literal.name} has {literal.arity} argument(s) in {kind} '{where}' but {arity} "
+                       f"in {first_kind} '{first}'; they are two different predicates, "
+                       f"{literal.name}/{literal.arity} and {literal.name}/{arity}")
             if message not in clashes:
                 clashes.append(message)
                 warnings.warn(message, NeuraLogicLiteWarning, stacklevel=4)
@@ -149,20 +152,20 @@ def check_arities(template: Template, samples: list[Sample]) -> list[str]:
     for statement in template.statements:
         if isinstance(statement, Rule):
             for literal in (statement.head, *statement.body):
-                visit(literal, f"rule '{statement}'")
+                visit(literal, "rule", statement)
         elif isinstance(statement, Fact):
-            visit(statement.literal, f"fact '{statement}'")
+            visit(statement.literal, "fact", statement)
     done: set[int] = set()
     for sample in samples:
-        visit(sample.query.literal, f"query '{sample.query}'")
+        visit(sample.query.literal, "query", sample.query)
         if id(sample.example) in done:
             continue
         done.add(id(sample.example))
         for fact in sample.example.facts:
-            visit(fact.literal, f"example fact '{fact.literal}'")
+            visit(fact.literal, "example fact", fact.literal)
         for rule in sample.example.rules:
             for literal in (rule.head, *rule.body):
-                visit(literal, f"example rule '{rule}'")
+                visit(literal, "example rule", rule)
     return clashes
 
 
