@@ -10,8 +10,10 @@ are all reachable as numpy arrays.
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
+import gc
 import hashlib
 import os
 import time
@@ -37,6 +39,20 @@ from .network.weights import number_template_weights, written_array
 from .language.symbols import PREDICATES
 from .ops import Op
 from .settings import Settings, profile
+
+
+@contextlib.contextmanager
+def _cycle_collection_paused():
+    """Grounding and neuralizing make many small objects (a list per query) and no reference
+    cycles; Python's cycle collector, triggered by the allocations, would walk every parsed
+    sample again and again (a third of the time on a knowledge base of 50k queries)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def targets_of(samples: Sequence[Sample], graph: NeuralGraph, exact: bool) -> list[np.ndarray]:
@@ -201,12 +217,13 @@ class Model:
             raise NeuraLogicLiteError("no samples to build")
         options = GroundingOptions(self.settings.duplicate_facts, self.settings.missing_queries)
         timings = {}
-        start = time.perf_counter()
-        program = ground(self.template, samples, options)
-        timings["ground_s"] = time.perf_counter() - start
-        start = time.perf_counter()
-        graph = neuralize(program, self.template, self.settings)
-        timings["neuralize_s"] = time.perf_counter() - start
+        with _cycle_collection_paused():
+            start = time.perf_counter()
+            program = ground(self.template, samples, options)
+            timings["ground_s"] = time.perf_counter() - start
+            start = time.perf_counter()
+            graph = neuralize(program, self.template, self.settings)
+            timings["neuralize_s"] = time.perf_counter() - start
         targets = targets_of(samples, graph, self.settings.exact_literals)
         loss = self.loss or self._loss(targets)   # a trained model keeps its loss, even on unlabelled data
         if loss.logits and self.settings.output_logits:

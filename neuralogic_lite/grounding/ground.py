@@ -251,12 +251,13 @@ def _ground_rules(program: GroundProgram, rules: list[CompiledRule], db: Databas
         if not visible:
             _rule_facts(program, rule, np.unique(head))
             continue
-        key = np.concatenate([head[:, None], found.atoms[:, list(visible)]], axis=1)
-        _, first = group_rows(key)
-        first = np.sort(first)
-        program.rules.append(GroundRules(rule, visible, head[first], found.atoms[first][:, list(visible)],
-                                         found.bindings[first, 0]))
-        derived.setdefault(rule.head.predicate, []).append(head[first])
+        body = found.atoms[:, list(visible)]
+        _, first = group_rows(np.concatenate([head[:, None], body], axis=1))
+        if first.shape[0] < head.shape[0]:      # else every instance is distinct: keep them all, in order
+            first = np.sort(first)
+            head, body = head[first], body[first]
+        program.rules.append(GroundRules(rule, visible, head, body, found.bindings[first, 0]))
+        derived.setdefault(rule.head.predicate, []).append(head)
     for predicate, table in db.tables.items():
         mask = np.zeros(table.shape[0], bool)
         for rows in derived.get(predicate, []):
@@ -313,8 +314,8 @@ def _resolve_all(program: GroundProgram, samples: list[Sample], sample_examples:
             continue
         keys = np.empty((len(indices), table.shape[1]), np.int64)
         keys[:, 0] = sample_examples[indices]
-        for k, i in enumerate(indices):
-            keys[k, 1:] = [term_id(t) for t in samples[i].query.literal.terms]
+        keys[:, 1:] = np.array([[term_id(t) for t in samples[i].query.literal.terms] for i in indices],
+                               np.int64).reshape(len(indices), table.shape[1] - 1)
         rows = lookup_rows(keys, table)          # tables hold distinct rows: one match at most
         hit = rows >= 0
         hit[hit] = program.derived[predicate][rows[hit]] | (program.facts[predicate][rows[hit]] != NOT_A_FACT)
