@@ -3,12 +3,15 @@ compression and chain pruning off), in one run, on two workloads:
 
 * mutagenesis: the 188 molecules under template_gnn.txt (many small examples);
 * kb: generated knowledge bases (``neuralogic_lite.datasets.kb``) under the zoo's DistMult,
-  one example whose template grounds every (subject, relation, object) triple.  The entities
-  and relations stay fixed (135 and 46: 838k triples) and the facts scale (6,700 times each
-  ``--kb-sizes`` factor, with twice as many queries: each fact and a corrupted copy), so the
-  log-log slope of the cost against the facts says whether the joins scale with the work.
+  one example whose template grounds every (subject, relation, object) triple.  The facts
+  scale (6,700 times each ``--kb-sizes`` factor, with twice as many queries: each fact and a
+  corrupted copy) over 46 relations.  With ``--kb-scale facts`` (default) the 135 entities stay
+  (838k triples grounded at every size); with ``--kb-scale all`` the entities grow by the
+  square root of the factor, so the triples grounded grow with the facts too.  The log-log
+  slope of the cost against the facts says whether the joins scale with the work.
 
-    python bench/ground.py [--repeat N] [--kb-sizes 1,2,4] [--no-mutagenesis] [--json]
+    python bench/ground.py [--repeat N] [--kb-sizes 1,2,4] [--kb-scale facts|all] [--no-mutagenesis]
+                           [--no-reference] [--json]
 
 Our figure is the best of N warm runs (numba kernels already loaded).  The reference's
 build_dataset also reads the examples file, so both "ground + neuralize" and "parse + ground
@@ -67,7 +70,7 @@ def reference(template: Path, examples: Path, queries: Path | None, builds: int)
 
 def compare(template: Path, examples: Path, queries: Path | None, repeat: int, builds: int) -> dict:
     result = {"ours": ours(template, examples, queries, repeat)}
-    if available():
+    if builds and available():
         result["reference"] = reference(template, examples, queries, builds)
         result["ratio_build"] = result["reference"]["best_build"] / result["ours"]["build"]
         result["ratio_ground_neuralize"] = result["reference"]["best_build"] / result["ours"]["ground_neuralize"]
@@ -82,11 +85,13 @@ def slope(xs: list[float], ys: list[float]) -> float:
     return sum((a - mx) * (b - my) for a, b in zip(lx, ly)) / sum((a - mx) ** 2 for a in lx)
 
 
-def knowledge_bases(factors: list[int], repeat: int, builds: int, seed: int = 0) -> dict:
+def knowledge_bases(factors: list[int], scale: str, repeat: int, builds: int, seed: int = 0) -> dict:
     rows = []
     with tempfile.TemporaryDirectory(prefix="nlite_kb_") as scratch:
         for factor in factors:
             sizes = {**KB_BASE, "facts": KB_BASE["facts"] * factor}
+            if scale == "all":
+                sizes["entities"] = round(KB_BASE["entities"] * math.sqrt(factor))
             folder = Path(scratch) / f"kb{factor}"
             write_dataset("kb", folder, seed, **sizes)
             rows.append({**sizes, **compare(folder / "template.txt", folder / "examples.txt",
@@ -118,9 +123,12 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--kb-sizes", default="1,2,4",
                         help="multiples of 6,700 facts (135 entities, 46 relations); empty: no KB section")
+    parser.add_argument("--kb-scale", choices=("facts", "all"), default="facts",
+                        help="facts: 135 entities throughout; all: entities times the square root of the factor")
     parser.add_argument("--kb-repeat", type=int, default=3, help="our warm runs per KB")
     parser.add_argument("--kb-reference-builds", type=int, default=1)
     parser.add_argument("--no-mutagenesis", action="store_true")
+    parser.add_argument("--no-reference", action="store_true", help="time ours only")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     factors = [int(f) for f in args.kb_sizes.split(",") if f.strip()]
@@ -128,9 +136,10 @@ def main() -> None:
     if not args.no_mutagenesis:
         require_shared()
         result["mutagenesis"] = compare(TEMPLATE, MUTAGENESIS / "examples.txt", MUTAGENESIS / "queries.txt",
-                                        args.repeat, args.repeat)
+                                        args.repeat, 0 if args.no_reference else args.repeat)
     if factors:
-        result["kb"] = knowledge_bases(factors, args.kb_repeat, args.kb_reference_builds)
+        result["kb"] = knowledge_bases(factors, args.kb_scale, args.kb_repeat,
+                                       0 if args.no_reference else args.kb_reference_builds)
     if args.json:
         json.dump(result, sys.stdout)
         print()
@@ -146,7 +155,7 @@ def main() -> None:
         if "slope_reference" in kb:
             line += f"; reference {kb['slope_reference']:.2f}"
         print(line)
-    if not available():
+    if not available() and not args.no_reference:
         print("reference engine not installed (pip install '.[oracle]'): no ratio")
 
 
