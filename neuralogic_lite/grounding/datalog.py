@@ -8,10 +8,11 @@ with everything known (``full``), once per recursive position.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
-from .builtins import Context, evaluate_builtin
+from .builtins import READS_ATOMS, Context, evaluate_builtin
 from .joins import group_rows, join_rows, lookup_rows
 from ..language.ir import Negation
 from .rules import CompiledRule, Pattern
@@ -40,7 +41,7 @@ class Database:
         old = self.tables.get(predicate)
         if old is None or old.shape[0] == 0:
             _, first = group_rows(rows)
-            new = rows[np.sort(first)]
+            new = rows if first.shape[0] == rows.shape[0] else rows[np.sort(first)]
             self.tables[predicate] = new
             return new
         both = np.concatenate([old, rows])
@@ -224,25 +225,33 @@ def uses_universe(rule: CompiledRule) -> bool:
     return any(v not in bound for v in others)
 
 
-def least_model(strata: list[Stratum], db: Database, examples: np.ndarray) -> None:
+def least_model(strata: list[Stratum], db: Database, examples: np.ndarray,
+                final: Callable[[Groundings, np.ndarray], None] | None = None) -> None:
     """Extend ``db`` to the least model of the stratified rules (in place).
 
     Rules with variables that range over the universe are re-run, with everything after
     them, until the universe stops growing (it only grows through such rules and ``@in``).
+    Otherwise the groundings of a non-recursive rule, found once, are already all of them
+    (its body's predicates are complete by then; unless a built-in reads every atom):
+    ``final(groundings, head_rows)`` receives them, so they need not be found again.
     """
     universal = any(uses_universe(r) for s in strata for r in s.rules)
     while True:
         size = universe(db).shape[0] if universal else 0
         for stratum in strata:
-            _evaluate(stratum, db, examples)
+            _evaluate(stratum, db, examples, None if universal else final)
         if not universal or universe(db).shape[0] == size:
             return
 
 
-def _evaluate(stratum: Stratum, db: Database, examples: np.ndarray) -> None:
+def _evaluate(stratum: Stratum, db: Database, examples: np.ndarray, final=None) -> None:
     if not stratum.recursive:
         for rule in stratum.rules:
-            db.add(rule.head.predicate, ground_rule(rule, db, examples).head_rows())
+            found = ground_rule(rule, db, examples)
+            heads = found.head_rows()
+            db.add(rule.head.predicate, heads)
+            if final is not None and not any(p.literal.special and p.literal.name in READS_ATOMS for p in rule.body):
+                final(found, heads)
         return
     members = {r.head.predicate for r in stratum.rules}
     delta: dict[int, np.ndarray] = {}

@@ -16,7 +16,7 @@ import numpy as np
 from ..errors import GroundingError, NeuraLogicLiteWarning
 from ..language.ir import Constant, Example, Fact, Literal, Rule, Sample, Template, Variable, Weight
 from .builtins import check_builtin
-from .datalog import Database, ground_rule, least_model
+from .datalog import Database, Groundings, ground_rule, least_model
 from .joins import group_rows, lookup_rows
 from .rules import CompiledRule, compile_rule
 from .stratify import stratify
@@ -76,9 +76,16 @@ def ground(template: Template, samples: list[Sample], options: GroundingOptions 
     rules = _compile(template, examples)
     values: list[Weight | None] = [None]
     db, facts = _facts(template, examples, values, options)
-    least_model(stratify(rules), db, np.arange(len(examples)))
+    instances: dict[int, GroundRules] = {}     # rule index -> its instances, when the least model found them all
+
+    def keep(found: Groundings, heads: np.ndarray) -> None:
+        if _visible(found.rule) and not found.rule.embedding:
+            table = db.rows(found.rule.head.predicate, found.rule.head.arity)
+            instances[found.rule.index] = _instances(found, lookup_rows(heads, table))
+
+    least_model(stratify(rules), db, np.arange(len(examples)), keep)
     program = GroundProgram(examples, db.tables, facts, values, rules=[], derived={}, sample_examples=sample_examples)
-    _ground_rules(program, rules, db)
+    _ground_rules(program, rules, db, instances)
     program.queries = _resolve_all(program, samples, sample_examples)
     if options.missing_queries == "error":
         for i, (sample, found) in enumerate(zip(samples, program.queries)):
@@ -236,28 +243,44 @@ def _fixed_value(weight: Weight | None) -> float:
 
 
 # ----------------------------------------------------------------------------- rules to ground rules
-def _ground_rules(program: GroundProgram, rules: list[CompiledRule], db: Database) -> None:
+def _visible(rule: CompiledRule) -> tuple[int, ...]:
+    return tuple(i for i, p in enumerate(rule.body) if rule.kind(p.literal) == "input")
+
+
+def _instances(found: Groundings, head: np.ndarray) -> GroundRules:
+    """The distinct ground instances of a rule with a visible body, given its groundings and
+    the table row of each one's head."""
+    visible = _visible(found.rule)
+    body = found.atoms[:, list(visible)]
+    _, first = group_rows(np.concatenate([head[:, None], body], axis=1))
+    if first.shape[0] < head.shape[0]:      # else every instance is distinct: keep them all, in order
+        first = np.sort(first)
+        head, body = head[first], body[first]
+    return GroundRules(found.rule, visible, head, body, found.bindings[first, 0])
+
+
+def _ground_rules(program: GroundProgram, rules: list[CompiledRule], db: Database,
+                  instances: dict[int, GroundRules]) -> None:
+    """Each rule's ground instances (``instances``: those the least model already found),
+    in rule order; rules with nothing visible in their body make facts."""
     examples = np.arange(len(program.examples))
     derived: dict[int, list[np.ndarray]] = {}
     for rule in rules:
-        found = ground_rule(rule, db, examples)
-        head_table = db.rows(rule.head.predicate, rule.head.arity)
-        head = lookup_rows(found.head_rows(), head_table)
-        visible = tuple(i for i, p in enumerate(rule.body) if rule.kind(p.literal) == "input")
-        if rule.embedding:
-            program.embeddings[rule.head.predicate] = rule.rule.head.weight
-            _rule_facts(program, rule, np.unique(head), EMBEDDING)
-            continue
-        if not visible:
-            _rule_facts(program, rule, np.unique(head))
-            continue
-        body = found.atoms[:, list(visible)]
-        _, first = group_rows(np.concatenate([head[:, None], body], axis=1))
-        if first.shape[0] < head.shape[0]:      # else every instance is distinct: keep them all, in order
-            first = np.sort(first)
-            head, body = head[first], body[first]
-        program.rules.append(GroundRules(rule, visible, head, body, found.bindings[first, 0]))
-        derived.setdefault(rule.head.predicate, []).append(head)
+        if rule.index in instances:
+            ground_rules = instances.pop(rule.index)
+        else:
+            found = ground_rule(rule, db, examples)
+            head = lookup_rows(found.head_rows(), db.rows(rule.head.predicate, rule.head.arity))
+            if rule.embedding:
+                program.embeddings[rule.head.predicate] = rule.rule.head.weight
+                _rule_facts(program, rule, np.unique(head), EMBEDDING)
+                continue
+            if not _visible(rule):
+                _rule_facts(program, rule, np.unique(head))
+                continue
+            ground_rules = _instances(found, head)
+        program.rules.append(ground_rules)
+        derived.setdefault(rule.head.predicate, []).append(ground_rules.head)
     for predicate, table in db.tables.items():
         mask = np.zeros(table.shape[0], bool)
         for rows in derived.get(predicate, []):
@@ -295,9 +318,10 @@ def _rule_facts(program: GroundProgram, rule: CompiledRule, heads: np.ndarray, i
 
 
 # ----------------------------------------------------------------------------- queries
-def _resolve_all(program: GroundProgram, samples: list[Sample], sample_examples: np.ndarray) -> list[list[tuple[int, int]]]:
+def _resolve_all(program: GroundProgram, samples: list[Sample],
+                 sample_examples: np.ndarray) -> list[list[tuple[int, int]]]:
     """The ground atoms each sample asks about.  Ground queries (the many triples of a
-    knowledge base) are looked up together, one hash lookup per predicate, so the cost grows
+    knowledge base) are looked up together, one table lookup per predicate, so the cost grows
     with the number of queries, not with queries times table rows; the rare queries with
     variables are matched one by one."""
     found: list[list[tuple[int, int]]] = [[] for _ in samples]
