@@ -80,8 +80,7 @@ def ground(template: Template, samples: list[Sample], options: GroundingOptions 
 
     def keep(found: Groundings, heads: np.ndarray) -> None:
         if _visible(found.rule) and not found.rule.embedding:
-            table = db.rows(found.rule.head.predicate, found.rule.head.arity)
-            instances[found.rule.index] = _instances(found, lookup_rows(heads, table))
+            instances[found.rule.index] = _instances(found, heads)
 
     least_model(stratify(rules), db, np.arange(len(examples)), keep)
     program = GroundProgram(examples, db.tables, facts, values, rules=[], derived={}, sample_examples=sample_examples)
@@ -252,9 +251,10 @@ def _instances(found: Groundings, head: np.ndarray) -> GroundRules:
     the table row of each one's head."""
     visible = _visible(found.rule)
     body = found.atoms[:, list(visible)]
+    if (head[1:] > head[:-1]).all():         # every head once (as when each head has one grounding)
+        return GroundRules(found.rule, visible, head, body, found.bindings[:, 0].copy())
     _, first = group_rows(np.concatenate([head[:, None], body], axis=1))
     if first.shape[0] < head.shape[0]:      # else every instance is distinct: keep them all, in order
-        first = np.sort(first)
         head, body = head[first], body[first]
     return GroundRules(found.rule, visible, head, body, found.bindings[first, 0])
 
