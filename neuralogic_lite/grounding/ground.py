@@ -250,7 +250,8 @@ def _instances(found: Groundings, head: np.ndarray) -> GroundRules:
     """The distinct ground instances of a rule with a visible body, given its groundings and
     the table row of each one's head."""
     visible = _visible(found.rule)
-    body = found.atoms[:, list(visible)]
+    every = visible == tuple(range(found.atoms.shape[1]))      # every body literal visible: no copy
+    body = found.atoms if every else found.atoms[:, list(visible)]
     if (head[1:] > head[:-1]).all():         # every head once (as when each head has one grounding)
         return GroundRules(found.rule, visible, head, body, found.bindings[:, 0].copy())
     _, first = group_rows(np.concatenate([head[:, None], body], axis=1))
