@@ -566,22 +566,30 @@ def _types(path: Path) -> tuple[list[str], list[str]]:
 @main.command()
 @click.argument("name", metavar="NAME")
 @click.option("--n", type=int, default=1000, show_default=True, help="molecules: how many.")
-@click.option("--seed", type=int, default=0, show_default=True, help="molecules: the random seed.")
+@click.option("--entities", type=int, help="kb: how many entities [135].")
+@click.option("--relations", type=int, help="kb: how many relations [46].")
+@click.option("--facts", type=int, help="kb: how many distinct facts [6700].")
+@click.option("--seed", type=int, default=0, show_default=True, help="molecules, kb: the random seed.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True,
               help="Write the files into this directory.")
 @_clean_errors
-def datasets(name, n, seed, out) -> None:
-    """Write a built-in dataset: xor, family, or molecules (synthetic, any size).
+def datasets(name, n, seed, out, **sizes) -> None:
+    """Write a built-in dataset: xor, family, molecules (synthetic, any size) or kb (a synthetic
+    knowledge base with its DistMult template.txt, ready for nlite train DIR).
 
     \b
     Examples:
         nlite datasets molecules --n 1000 --seed 0 --out data/molecules
         nlite datasets family --out data/family
+        nlite datasets kb --entities 135 --relations 46 --facts 6700 --seed 0 --out data/kb
     """
     from .datasets import write_dataset
     if n < 1:
         raise InputError(f"--n must be at least 1, not {n}")
-    paths = write_dataset(f"molecules-{n}" if name == "molecules" else name, out, seed)
+    sizes = {k: v for k, v in sizes.items() if v is not None}
+    if sizes and name != "kb":
+        raise InputError(f"{', '.join('--' + k for k in sizes)} apply to kb only")
+    paths = write_dataset(f"molecules-{n}" if name == "molecules" else name, out, seed, **sizes)
     click.echo("wrote " + ", ".join(str(p) for p in paths))
 
 

@@ -10,8 +10,10 @@ are all reachable as numpy arrays.
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
+import gc
 import hashlib
 import os
 import time
@@ -39,6 +41,20 @@ from .network.weights import number_template_weights, written_array
 from .language.symbols import PREDICATES
 from .ops import Op
 from .settings import Settings, profile
+
+
+@contextlib.contextmanager
+def _cycle_collection_paused():
+    """Grounding and neuralizing make many small objects (a list per query) and no reference
+    cycles; Python's cycle collector, triggered by the allocations, would walk every parsed
+    sample again and again (a third of the time on a knowledge base of 50k queries)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def targets_of(samples: Sequence[Sample], graph: NeuralGraph, exact: bool) -> list[np.ndarray]:
@@ -216,14 +232,15 @@ class Model:
         report = progress or (lambda stage, done, total: None)
         total, done = _example_count(samples), 0
         for piece in pieces:
-            start = time.perf_counter()
-            program = ground(self.template, piece, options)
-            timings["ground_s"] += time.perf_counter() - start
-            report("ground", done, total)
-            start = time.perf_counter()
-            graph = neuralize(program, self.template, self.settings)
-            timings["neuralize_s"] += time.perf_counter() - start
-            report("neuralize", done, total)
+            with _cycle_collection_paused():
+                start = time.perf_counter()
+                program = ground(self.template, piece, options)
+                timings["ground_s"] += time.perf_counter() - start
+                report("ground", done, total)
+                start = time.perf_counter()
+                graph = neuralize(program, self.template, self.settings)
+                timings["neuralize_s"] += time.perf_counter() - start
+                report("neuralize", done, total)
             if loss is None:
                 loss = self._loss(targets_of(samples, graph, self.settings.exact_literals))
             if loss.logits and self.settings.output_logits:

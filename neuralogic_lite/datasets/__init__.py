@@ -4,7 +4,8 @@ Graphs are written as NeuraLogic examples in the mutagenesis schema (``text``): 
 ``c_22(m3_1)``, ``bond(m3_1, m3_2, 17), bond(m3_2, m3_1, 17)`` and bond type facts ``b_7(17)``,
 with the target on the query ``predict``.  Sources: ``molecules.generate`` (synthetic),
 ``tu.read_tu`` (TU format), ``pyg.from_pyg`` (PyTorch Geometric), ``edges_csv.read_csv``.
-``DATASETS`` lists the built-in datasets (xor, family, molecules-<n>).
+``kb.generate`` makes a synthetic knowledge base (triples with planted structure).
+``DATASETS`` lists the built-in datasets (xor, family, molecules-<n>, kb).
 
 Names are imported on first use, so ``python -m neuralogic_lite.datasets.molecules`` does not
 find its own module already imported by this package.
@@ -21,6 +22,7 @@ _EXPORTS = {
     "read_tu": "tu", "write_tu": "tu", "tu_to_neuralogic": "tu", "neuralogic_to_tu": "tu",
     "from_pyg": "pyg", "pyg_dataset": "pyg",
     "read_csv": "edges_csv",
+    "KnowledgeBase": "kb", "kb_files": "kb",
     "DATASETS": "builtin", "Builtin": "builtin", "dataset_files": "builtin", "write_dataset": "builtin",
 }
 

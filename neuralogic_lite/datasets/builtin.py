@@ -1,4 +1,4 @@
-"""The datasets the project ships or generates, by name: ``xor``, ``family``, ``molecules-<n>``.
+"""The datasets the project ships or generates, by name: ``xor``, ``family``, ``molecules-<n>``, ``kb``.
 
 Shipped datasets are the files under the top-level ``datasets/`` folder of the source tree;
 generated ones are made on request from a seed.  Each names the template (under
@@ -25,7 +25,8 @@ class Builtin:
     name: str
     description: str
     template: str                                     # file name under templates/
-    files: Callable[[int, int], dict[str, str]]       # (seed, n) -> {file name: text}
+    files: Callable[..., dict[str, str]]              # (seed, n, **sizes) -> {file name: text}
+    sizes: tuple[str, ...] = ()                       # the size keywords it takes besides n
 
     @property
     def template_path(self) -> Path:
@@ -48,6 +49,11 @@ def _molecules(seed: int, n: int) -> dict[str, str]:
     return {"examples.txt": examples_text(generate(n, seed))}
 
 
+def _kb(seed: int, n: int, entities: int = 135, relations: int = 46, facts: int = 6700) -> dict[str, str]:
+    from .kb import kb_files
+    return kb_files(entities, relations, facts, seed)
+
+
 DATASETS: dict[str, Builtin] = {b.name: b for b in (
     Builtin("xor", "the XOR truth table: 4 labelled examples", "xor.txt", _shipped("xor")),
     Builtin("family", "a 16-person family KB in one example; queries.txt asks aunt(X, Z) (templates/family.txt), "
@@ -55,6 +61,10 @@ DATASETS: dict[str, Builtin] = {b.name: b for b in (
             _shipped("family")),
     Builtin("molecules-<n>", "n synthetic molecules in the mutagenesis schema, mutagenic iff a nitro group sits "
             "on an aromatic carbon (datasets.molecules.RULE)", "gcn.txt", _molecules),
+    Builtin("kb", "a synthetic knowledge base (entities, relations, facts: 135, 46, 6700 by default) with planted "
+            "symmetric, inverse and composed relations (datasets.kb), one example; queries.txt asks predict(S, R, O) "
+            "triples; its own template.txt is templates/distmult.txt over its entities and relations", "distmult.txt",
+            _kb, ("entities", "relations", "facts")),
 )}
 
 
@@ -66,12 +76,17 @@ def _lookup(name: str) -> tuple[Builtin, int]:
     return DATASETS[key], n
 
 
-def dataset_files(name: str, seed: int = 0) -> dict[str, str]:
-    """The files of built-in dataset ``name`` (``molecules-500`` is 500 molecules): file name -> text."""
+def dataset_files(name: str, seed: int = 0, **sizes: int) -> dict[str, str]:
+    """The files of built-in dataset ``name`` (``molecules-500`` is 500 molecules; ``kb`` takes
+    ``entities``, ``relations`` and ``facts``): file name -> text."""
     builtin, n = _lookup(name)
-    return builtin.files(seed, n)
+    wrong = sorted(set(sizes) - set(builtin.sizes))
+    if wrong:
+        takes = f"it takes {', '.join(builtin.sizes)}" if builtin.sizes else "it has no such sizes"
+        raise InputError(f"dataset '{name}' does not take {', '.join(wrong)}; {takes}")
+    return builtin.files(seed, n, **sizes)
 
 
-def write_dataset(name: str, directory: str | os.PathLike, seed: int = 0) -> list[Path]:
+def write_dataset(name: str, directory: str | os.PathLike, seed: int = 0, **sizes: int) -> list[Path]:
     """Write built-in dataset ``name`` into ``directory`` (atomically, file by file); the paths written."""
-    return [atomic_write(Path(directory) / file, text) for file, text in dataset_files(name, seed).items()]
+    return [atomic_write(Path(directory) / file, text) for file, text in dataset_files(name, seed, **sizes).items()]

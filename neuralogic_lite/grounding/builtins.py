@@ -127,6 +127,10 @@ BUILTINS: dict[str, tuple[int, Callable]] = {
 }
 
 
+#: built-ins that read the atoms of the whole database, not only their arguments
+READS_ATOMS = frozenset({"anypred"})
+
+
 def is_builtin(name: str) -> bool:
     return name in BUILTINS
 

@@ -8,10 +8,11 @@ with everything known (``full``), once per recursive position.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
-from .builtins import Context, evaluate_builtin
+from .builtins import READS_ATOMS, Context, evaluate_builtin
 from .joins import group_rows, join_rows, lookup_rows
 from ..language.ir import Negation
 from .rules import CompiledRule, Pattern
@@ -36,20 +37,25 @@ class Database:
 
     def add(self, predicate: int, rows: np.ndarray) -> np.ndarray:
         """Add ``rows``; return the ones that were not known before."""
+        return self.add_indexed(predicate, rows)[0]
+
+    def add_indexed(self, predicate: int, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Add ``rows``; return the ones that were not known before and the table row of each
+        of ``rows``.  Groups are numbered by first appearance and the known rows are distinct
+        and come first, so a row's group is its table row."""
         rows = np.ascontiguousarray(rows, dtype=np.int64)
         old = self.tables.get(predicate)
         if old is None or old.shape[0] == 0:
-            _, first = group_rows(rows)
-            new = rows[np.sort(first)]
+            group, first = group_rows(rows)
+            new = rows if first.shape[0] == rows.shape[0] else rows[first]
             self.tables[predicate] = new
-            return new
+            return new, group
         both = np.concatenate([old, rows])
-        _, first = group_rows(both)
-        fresh = np.sort(first[first >= old.shape[0]])
-        new = both[fresh]
+        group, first = group_rows(both)
+        new = both[first[old.shape[0]:]]
         if new.shape[0]:
             self.tables[predicate] = np.concatenate([old, new])
-        return new
+        return new, group[old.shape[0]:]
 
 
 @dataclass
@@ -224,25 +230,33 @@ def uses_universe(rule: CompiledRule) -> bool:
     return any(v not in bound for v in others)
 
 
-def least_model(strata: list[Stratum], db: Database, examples: np.ndarray) -> None:
+def least_model(strata: list[Stratum], db: Database, examples: np.ndarray,
+                final: Callable[[Groundings, np.ndarray], None] | None = None) -> None:
     """Extend ``db`` to the least model of the stratified rules (in place).
 
     Rules with variables that range over the universe are re-run, with everything after
     them, until the universe stops growing (it only grows through such rules and ``@in``).
+    Otherwise the groundings of a non-recursive rule, found once, are already all of them
+    (its body's predicates are complete by then; unless a built-in reads every atom):
+    ``final(groundings, heads)`` receives them with the table row of each one's head, so
+    they need not be found again.
     """
     universal = any(uses_universe(r) for s in strata for r in s.rules)
     while True:
         size = universe(db).shape[0] if universal else 0
         for stratum in strata:
-            _evaluate(stratum, db, examples)
+            _evaluate(stratum, db, examples, None if universal else final)
         if not universal or universe(db).shape[0] == size:
             return
 
 
-def _evaluate(stratum: Stratum, db: Database, examples: np.ndarray) -> None:
+def _evaluate(stratum: Stratum, db: Database, examples: np.ndarray, final=None) -> None:
     if not stratum.recursive:
         for rule in stratum.rules:
-            db.add(rule.head.predicate, ground_rule(rule, db, examples).head_rows())
+            found = ground_rule(rule, db, examples)
+            _, heads = db.add_indexed(rule.head.predicate, found.head_rows())
+            if final is not None and not any(p.literal.special and p.literal.name in READS_ATOMS for p in rule.body):
+                final(found, heads)
         return
     members = {r.head.predicate for r in stratum.rules}
     delta: dict[int, np.ndarray] = {}

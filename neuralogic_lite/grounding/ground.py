@@ -17,7 +17,7 @@ from ..errors import GroundingError, NeuraLogicLiteWarning
 from ..language.facts import Facts, FactTable
 from ..language.ir import Constant, Example, Fact, Literal, Rule, Sample, Template, Variable, Weight
 from .builtins import check_builtin
-from .datalog import Database, ground_rule, least_model
+from .datalog import Database, Groundings, ground_rule, least_model
 from .joins import group_rows, lookup_rows
 from .rules import CompiledRule, compile_rule
 from .stratify import stratify
@@ -77,11 +77,16 @@ def ground(template: Template, samples: list[Sample], options: GroundingOptions 
     rules = _compile(template, examples)
     values: list[Weight | None] = [None]
     db, facts = _facts(template, examples, values, options)
-    least_model(stratify(rules), db, np.arange(len(examples)))
+    instances: dict[int, GroundRules] = {}     # rule index -> its instances, when the least model found them all
+
+    def keep(found: Groundings, heads: np.ndarray) -> None:
+        if _visible(found.rule) and not found.rule.embedding:
+            instances[found.rule.index] = _instances(found, heads)
+
+    least_model(stratify(rules), db, np.arange(len(examples)), keep)
     program = GroundProgram(examples, db.tables, facts, values, rules=[], derived={}, sample_examples=sample_examples)
-    _ground_rules(program, rules, db)
-    by_example: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-    program.queries = [_resolve(program, s, int(e), by_example) for s, e in zip(samples, sample_examples)]
+    _ground_rules(program, rules, db, instances)
+    program.queries = _resolve_all(program, samples, sample_examples)
     if options.missing_queries == "error":
         for i, (sample, found) in enumerate(zip(samples, program.queries)):
             if not found:
@@ -132,18 +137,21 @@ def _compile(template: Template, examples: list[Example]) -> list[CompiledRule]:
 def check_arities(template: Template, samples: list[Sample]) -> list[str]:
     """Predicate names used with two numbers of arguments: legal (``p/1`` and ``p/2`` are two
     predicates) but often a typo, so each is reported as a warning (and returned)."""
-    seen: dict[str, tuple[int, str]] = {}
+    seen: dict[str, tuple[int, str, object]] = {}
     clashes: list[str] = []
 
-    def visit(literal: Literal, where: str) -> None:
+    def visit(literal: Literal, kind: str, where: object) -> None:
+        # ``kind '{where}'`` is written only for a clash: formatting every query and fact
+        # would cost more than the check
         if literal.special:
             return
         if literal.name not in seen:
-            seen[literal.name] = (literal.arity, where)
+            seen[literal.name] = (literal.arity, kind, where)
         elif seen[literal.name][0] != literal.arity and len(clashes) < 20:
-            arity, first = seen[literal.name]
-            message = (f"predicate {literal.name} has {literal.arity} argument(s) in {where} but {arity} in {first}; "
-                       f"they are two different predicates, {literal.name}/{literal.arity} and {literal.name}/{arity}")
+            arity, first_kind, first = seen[literal.name]
+            message = (f"predicate {literal.name} has {literal.arity} argument(s) in {kind} '{where}' but {arity} "
+                       f"in {first_kind} '{first}'; they are two different predicates, "
+                       f"{literal.name}/{literal.arity} and {literal.name}/{arity}")
             if message not in clashes:
                 clashes.append(message)
                 warnings.warn(message, NeuraLogicLiteWarning, stacklevel=4)
@@ -151,12 +159,12 @@ def check_arities(template: Template, samples: list[Sample]) -> list[str]:
     for statement in template.statements:
         if isinstance(statement, Rule):
             for literal in (statement.head, *statement.body):
-                visit(literal, f"rule '{statement}'")
+                visit(literal, "rule", statement)
         elif isinstance(statement, Fact):
-            visit(statement.literal, f"fact '{statement}'")
+            visit(statement.literal, "fact", statement)
     done: set[int] = set()
     for sample in samples:
-        visit(sample.query.literal, f"query '{sample.query}'")
+        visit(sample.query.literal, "query", sample.query)
         if id(sample.example) in done:
             continue
         done.add(id(sample.example))
@@ -166,10 +174,10 @@ def check_arities(template: Template, samples: list[Sample]) -> list[str]:
                 continue
             done.add(id(facts.table))
         for fact in _first_facts(facts):
-            visit(fact.literal, f"example fact '{fact.literal}'")
+            visit(fact.literal, "example fact", fact.literal)
         for rule in sample.example.rules:
             for literal in (rule.head, *rule.body):
-                visit(literal, f"example rule '{rule}'")
+                visit(literal, "example rule", rule)
     return clashes
 
 
@@ -315,27 +323,46 @@ def _fixed_value(weight: Weight | None) -> float:
 
 
 # ----------------------------------------------------------------------------- rules to ground rules
-def _ground_rules(program: GroundProgram, rules: list[CompiledRule], db: Database) -> None:
+def _visible(rule: CompiledRule) -> tuple[int, ...]:
+    return tuple(i for i, p in enumerate(rule.body) if rule.kind(p.literal) == "input")
+
+
+def _instances(found: Groundings, head: np.ndarray) -> GroundRules:
+    """The distinct ground instances of a rule with a visible body, given its groundings and
+    the table row of each one's head."""
+    visible = _visible(found.rule)
+    every = visible == tuple(range(found.atoms.shape[1]))      # every body literal visible: no copy
+    body = found.atoms if every else found.atoms[:, list(visible)]
+    if (head[1:] > head[:-1]).all():         # every head once (as when each head has one grounding)
+        return GroundRules(found.rule, visible, head, body, found.bindings[:, 0].copy())
+    _, first = group_rows(np.concatenate([head[:, None], body], axis=1))
+    if first.shape[0] < head.shape[0]:      # else every instance is distinct: keep them all, in order
+        head, body = head[first], body[first]
+    return GroundRules(found.rule, visible, head, body, found.bindings[first, 0])
+
+
+def _ground_rules(program: GroundProgram, rules: list[CompiledRule], db: Database,
+                  instances: dict[int, GroundRules]) -> None:
+    """Each rule's ground instances (``instances``: those the least model already found),
+    in rule order; rules with nothing visible in their body make facts."""
     examples = np.arange(len(program.examples))
     derived: dict[int, list[np.ndarray]] = {}
     for rule in rules:
-        found = ground_rule(rule, db, examples)
-        head_table = db.rows(rule.head.predicate, rule.head.arity)
-        head = lookup_rows(found.head_rows(), head_table)
-        visible = tuple(i for i, p in enumerate(rule.body) if rule.kind(p.literal) == "input")
-        if rule.embedding:
-            program.embeddings[rule.head.predicate] = rule.rule.head.weight
-            _rule_facts(program, rule, np.unique(head), EMBEDDING)
-            continue
-        if not visible:
-            _rule_facts(program, rule, np.unique(head))
-            continue
-        key = np.concatenate([head[:, None], found.atoms[:, list(visible)]], axis=1)
-        _, first = group_rows(key)
-        first = np.sort(first)
-        program.rules.append(GroundRules(rule, visible, head[first], found.atoms[first][:, list(visible)],
-                                         found.bindings[first, 0]))
-        derived.setdefault(rule.head.predicate, []).append(head[first])
+        if rule.index in instances:
+            ground_rules = instances.pop(rule.index)
+        else:
+            found = ground_rule(rule, db, examples)
+            head = lookup_rows(found.head_rows(), db.rows(rule.head.predicate, rule.head.arity))
+            if rule.embedding:
+                program.embeddings[rule.head.predicate] = rule.rule.head.weight
+                _rule_facts(program, rule, np.unique(head), EMBEDDING)
+                continue
+            if not _visible(rule):
+                _rule_facts(program, rule, np.unique(head))
+                continue
+            ground_rules = _instances(found, head)
+        program.rules.append(ground_rules)
+        derived.setdefault(rule.head.predicate, []).append(ground_rules.head)
     for predicate, table in db.tables.items():
         mask = np.zeros(table.shape[0], bool)
         for rows in derived.get(predicate, []):
@@ -373,11 +400,42 @@ def _rule_facts(program: GroundProgram, rule: CompiledRule, heads: np.ndarray, i
 
 
 # ----------------------------------------------------------------------------- queries
+def _resolve_all(program: GroundProgram, samples: list[Sample],
+                 sample_examples: np.ndarray) -> list[list[tuple[int, int]]]:
+    """The ground atoms each sample asks about.  Ground queries (the many triples of a
+    knowledge base) are looked up together, one table lookup per predicate, so the cost grows
+    with the number of queries, not with queries times table rows; the rare queries with
+    variables are matched one by one."""
+    found: list[list[tuple[int, int]]] = [[] for _ in samples]
+    by_example: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    ground_by_predicate: dict[int, list[int]] = {}
+    for i, sample in enumerate(samples):
+        literal = sample.query.literal
+        if literal.is_ground:
+            ground_by_predicate.setdefault(literal.predicate, []).append(i)
+        else:
+            found[i] = _resolve(program, sample, int(sample_examples[i]), by_example)
+    for predicate, indices in ground_by_predicate.items():
+        table = program.tables.get(predicate)
+        if table is None:
+            continue
+        keys = np.empty((len(indices), table.shape[1]), np.int64)
+        keys[:, 0] = sample_examples[indices]
+        keys[:, 1:] = np.array([[term_id(t) for t in samples[i].query.literal.terms] for i in indices],
+                               np.int64).reshape(len(indices), table.shape[1] - 1)
+        rows = lookup_rows(keys, table)          # tables hold distinct rows: one match at most
+        hit = rows >= 0
+        hit[hit] = program.derived[predicate][rows[hit]] | (program.facts[predicate][rows[hit]] != NOT_A_FACT)
+        for k in np.flatnonzero(hit):
+            found[indices[k]] = [(predicate, int(rows[k]))]
+    return found
+
+
 def _resolve(program: GroundProgram, sample: Sample, example: int,
              by_example: dict[int, tuple[np.ndarray, np.ndarray]]) -> list[tuple[int, int]]:
-    """The ground atoms a sample asks about: derived heads (or facts, for a ground query).
-    ``by_example`` caches each queried table's rows grouped by example, so that a sample looks
-    at its own example's rows only."""
+    """The ground atoms a sample with variables asks about: derived heads.  ``by_example``
+    caches each queried table's rows grouped by example, so that a sample looks at its own
+    example's rows only."""
     literal = sample.query.literal
     table = program.tables.get(literal.predicate)
     if table is None:
@@ -399,7 +457,4 @@ def _resolve(program: GroundProgram, sample: Sample, example: int,
         else:
             mask &= column == term_id(term)
     derived = program.derived[literal.predicate][rows]
-    found = rows[mask & derived]
-    if found.shape[0] == 0 and literal.is_ground:
-        found = rows[mask & (program.facts[literal.predicate][rows] != NOT_A_FACT)]
-    return [(literal.predicate, int(r)) for r in found]
+    return [(literal.predicate, int(r)) for r in rows[mask & derived]]

@@ -1,7 +1,13 @@
-"""Relational kernels over integer tables: grouping equal rows and hash joins.
+"""Relational kernels over integer tables: grouping equal rows and joins.
 
-A table is a C-contiguous int64 array of shape (rows, columns).  The kernels hash whole rows
-with open addressing, so they work for any key width, and run in numba (``cache=True``).
+A table is a C-contiguous int64 array of shape (rows, columns).  Rows already in order are
+grouped by comparing neighbours.  When the rows' values span a
+small box (each column's range multiplied out is at most a few times the number of rows, as
+for the example x subject x relation x object atoms of a knowledge base, or small integer
+keys), each row is coded as one integer of that box and the kernels address arrays directly:
+no hashing, and on rows that come in order, no cache misses.  Otherwise they hash whole rows
+with open addressing, which works for any key width.  Both run in numba (``cache=True``) and
+give the same results.
 """
 from __future__ import annotations
 
@@ -66,6 +72,140 @@ def _group(table):
     return group, first[:groups].copy()
 
 
+# ----------------------------------------------------------------------------- rows as codes of a small box
+#: direct addressing when the box has at most this many cells per row (plus ``_DENSE_EXTRA``)
+_DENSE_PER_ROW, _DENSE_EXTRA = 4, 4096
+
+
+@njit(cache=True)
+def _bounds(table):
+    """Each column's least and greatest value, in one pass (numpy's ``min(axis=0)`` strides)."""
+    low, high = table[0].copy(), table[0].copy()
+    for i in range(1, table.shape[0]):
+        for j in range(table.shape[1]):
+            v = table[i, j]
+            if v < low[j]:
+                low[j] = v
+            elif v > high[j]:
+                high[j] = v
+    return low, high
+
+
+def _box(table: np.ndarray):
+    """``(low, high, radix, cells)``: the smallest box holding ``table``'s rows and the mixed
+    radix that numbers its cells, or None when it has too many cells to address directly."""
+    low, high = _bounds(table)
+    cells = 1
+    for lo, hi in zip(low.tolist(), high.tolist()):    # Python ints: no overflow
+        cells *= hi - lo + 1
+    if cells > _DENSE_PER_ROW * table.shape[0] + _DENSE_EXTRA:
+        return None
+    radix = np.ones(table.shape[1], np.int64)
+    for j in range(table.shape[1] - 2, -1, -1):
+        radix[j] = radix[j + 1] * (high[j + 1] - low[j + 1] + 1)
+    return low, high, radix, cells
+
+
+@njit(cache=True)
+def _codes(table, low, high, radix):
+    """Each row's cell in the box, or -1 for a row outside it."""
+    out = np.empty(table.shape[0], np.int64)
+    for i in range(table.shape[0]):
+        code = 0
+        for j in range(table.shape[1]):
+            v = table[i, j]
+            if v < low[j] or v > high[j]:
+                code = -1
+                break
+            code += (v - low[j]) * radix[j]
+        out[i] = code
+    return out
+
+
+@njit(cache=True)
+def _group_codes(codes, cells):
+    group_of = np.full(cells, _EMPTY, np.int64)   # cell -> group id
+    group = np.empty(codes.shape[0], np.int64)
+    first = np.empty(codes.shape[0], np.int64)
+    groups = 0
+    for i in range(codes.shape[0]):
+        g = group_of[codes[i]]
+        if g == _EMPTY:
+            g = groups
+            group_of[codes[i]] = g
+            first[g] = i
+            groups += 1
+        group[i] = g
+    return group, first[:groups].copy()
+
+
+@njit(cache=True)
+def _join_codes(left, right, cells):
+    # right rows sorted by cell (counting sort, stable), then every left row takes its cell's
+    start = np.zeros(cells + 1, np.int64)
+    for j in range(right.shape[0]):
+        start[right[j] + 1] += 1
+    for c in range(cells):
+        start[c + 1] += start[c]
+    members = np.empty(right.shape[0], np.int64)
+    fill = start[:-1].copy()
+    for j in range(right.shape[0]):
+        members[fill[right[j]]] = j
+        fill[right[j]] += 1
+    total = 0
+    for i in range(left.shape[0]):
+        if left[i] >= 0:
+            total += start[left[i] + 1] - start[left[i]]
+    li = np.empty(total, np.int64)
+    ri = np.empty(total, np.int64)
+    k = 0
+    for i in range(left.shape[0]):
+        c = left[i]
+        if c >= 0:
+            for m in range(start[c], start[c + 1]):
+                li[k] = i
+                ri[k] = members[m]
+                k += 1
+    return li, ri
+
+
+@njit(cache=True)
+def _lookup_codes(keys, table, cells):
+    row_of = np.full(cells, _EMPTY, np.int64)
+    for j in range(table.shape[0] - 1, -1, -1):     # backwards: the first equal row wins
+        row_of[table[j]] = j
+    found = np.full(keys.shape[0], _EMPTY, np.int64)
+    for i in range(keys.shape[0]):
+        if keys[i] >= 0:
+            found[i] = row_of[keys[i]]
+    return found
+
+
+@njit(cache=True)
+def _group_sorted(table):
+    """Groups of a table whose rows are in lexicographic order (groundings of nested joins
+    often come so), by comparing neighbours; ``ok`` is False at the first row out of order."""
+    n = table.shape[0]
+    group = np.empty(n, np.int64)
+    first = np.empty(n, np.int64)
+    group[0], first[0] = 0, 0
+    groups = 1
+    for i in range(1, n):
+        order = 0
+        for j in range(table.shape[1]):
+            if table[i, j] != table[i - 1, j]:
+                order = 1 if table[i, j] > table[i - 1, j] else -1
+                break
+        if order < 0:
+            return False, group, first
+        if order > 0:
+            first[groups] = i
+            groups += 1
+        group[i] = groups - 1
+    return True, group, first[:groups].copy()
+
+
+# ----------------------------------------------------------------------------- the operations
 def group_rows(table: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``(group, first)``: the group id of every row (numbered by first appearance) and the
     first row of every group, so ``table[first]`` are the distinct rows in order."""
@@ -74,6 +214,13 @@ def group_rows(table: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return np.empty(0, np.int64), np.empty(0, np.int64)
     if table.shape[1] == 0:
         return np.zeros(table.shape[0], np.int64), np.zeros(1, np.int64)
+    ok, group, first = _group_sorted(table)
+    if ok:
+        return group, first
+    box = _box(table)
+    if box is not None:
+        low, high, radix, cells = box
+        return _group_codes(_codes(table, low, high, radix), cells)
     return _group(table)
 
 
@@ -135,6 +282,10 @@ def join_rows(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarr
     if left.shape[1] == 0:  # no shared key: the cross product
         li = np.repeat(np.arange(left.shape[0]), right.shape[0])
         return li, np.tile(np.arange(right.shape[0]), left.shape[0])
+    box = _box(right)
+    if box is not None:
+        low, high, radix, cells = box
+        return _join_codes(_codes(left, low, high, radix), _codes(right, low, high, radix), cells)
     return _join(left, right)
 
 
@@ -171,4 +322,8 @@ def lookup_rows(keys: np.ndarray, table: np.ndarray) -> np.ndarray:
         return np.full(keys.shape[0], _EMPTY, np.int64)
     if keys.shape[1] == 0:
         return np.zeros(keys.shape[0], np.int64)
+    box = _box(table)
+    if box is not None:
+        low, high, radix, cells = box
+        return _lookup_codes(_codes(keys, low, high, radix), _codes(table, low, high, radix), cells)
     return _lookup(keys, table)

@@ -16,11 +16,13 @@ def term_id(term: Constant) -> int:
 
 
 def constant_types(constants) -> np.ndarray:
-    """``type[id]`` of every constant (-1: untyped): the last type written for its name."""
-    types = np.full(len(CONSTANTS), -1, np.int64)
-    for constant in constants:
-        if constant.type >= 0:
-            types[constant.id] = constant.type
+    """``type[id]`` of the constants up to the last typed one (-1: untyped; a constant past the
+    end is untyped too): the last type written for its name.  Not one entry per constant ever
+    interned, which a build in chunks would allocate and fill once per chunk."""
+    typed = [(c.id, c.type) for c in constants if c.type >= 0]
+    types = np.full(max((i for i, _ in typed), default=-1) + 1, -1, np.int64)
+    for i, t in typed:
+        types[i] = t
     return types
 
 

@@ -44,6 +44,8 @@ def is_classification(targets: list[np.ndarray]) -> bool:
     """Targets all 0/1 (scalars) or all one-hot vectors."""
     if not targets:
         return False
+    if all(t.size == 1 for t in targets):    # scalars (the usual case, and many of them): at once
+        return bool(np.isin(np.concatenate([t.ravel() for t in targets]), (0.0, 1.0)).all())
     for t in targets:
         if not np.isin(t, (0.0, 1.0)).all():
             return False

@@ -33,17 +33,15 @@ def neuralize(program: GroundProgram, template: Template, settings: Settings) ->
     heads = {rule.head.predicate for rule in template.rules}
     weights = number_template_weights(template, heads, settings.exact_literals)
     functions = _Functions(template, settings)
-    outputs, source, union = _expand_queries(program)
+    outputs, source, group_start, group_atoms = _expand_queries(program)
     needed = _support(program, outputs)
     blocks = _Blocks()
     neuron_of = _atoms_and_facts(program, needed, weights, functions, blocks)
     weighted_atoms = _rules(program, needed, neuron_of, weights, functions, blocks)
     neurons = blocks.neuron_arrays()
     _weight_atoms(neurons, neuron_of, weighted_atoms, weights, functions)
-    output_neurons = np.array([neuron_of[p][r] for p, r in outputs], np.int64)
-    union_neurons = [np.array([neuron_of[p][r] for p, r in atoms], np.int64) for atoms in union]
-    return _assemble(program, neurons, blocks.edge_arrays(), weights, output_neurons, source, union_neurons,
-                     settings)
+    return _assemble(program, neurons, blocks.edge_arrays(), weights, _neurons_of(neuron_of, outputs), source,
+                     (group_start, _neurons_of(neuron_of, group_atoms)), settings)
 
 
 # ----------------------------------------------------------------------------- functions per neuron
@@ -117,25 +115,39 @@ class _Functions:
 
 # ----------------------------------------------------------------------------- queries and support
 def _expand_queries(program: GroundProgram):
-    """``(outputs, source, union)``: one output atom per matched query atom, the input sample
-    it answers, and the atoms whose union is its network.  A query with variables yields one
-    sample per match; in independent mode (several examples) those samples share the union of
-    their networks, as in the reference; in knowledge-base mode each has its own support."""
-    outputs, source, union = [], [], []
-    knowledge_base = len(program.examples) == 1
-    for s, atoms in enumerate(program.queries):
-        for atom in atoms:
-            outputs.append(atom)
-            source.append(s)
-            union.append(atoms if not knowledge_base else [atom])
-    return outputs, np.array(source, np.int64), union
+    """``(outputs, source, group_start, group_atoms)``: one output atom per matched query atom
+    (rows ``(predicate, row)``), the input sample it answers, and the atoms whose union is its
+    network (output i's are ``group_atoms[group_start[i]:group_start[i + 1]]``).  A query with
+    variables yields one sample per match; in independent mode (several examples) those
+    samples share the union of their networks, as in the reference; in knowledge-base mode each
+    has its own support.  Arrays throughout: a knowledge base asks many thousand queries."""
+    per_sample = np.fromiter(map(len, program.queries), np.int64, len(program.queries))
+    outputs = np.array([atom for atoms in program.queries for atom in atoms], np.int64).reshape(-1, 2)
+    source = np.repeat(np.arange(per_sample.shape[0]), per_sample)
+    if len(program.examples) == 1:
+        return outputs, source, np.arange(outputs.shape[0] + 1), outputs
+    sizes = per_sample[source]                  # output i's group: every atom of its sample
+    group_start = np.zeros(sizes.shape[0] + 1, np.int64)
+    np.cumsum(sizes, out=group_start[1:])
+    sample_first = np.cumsum(per_sample) - per_sample
+    within = np.arange(group_start[-1]) - np.repeat(group_start[:-1], sizes)
+    return outputs, source, group_start, outputs[np.repeat(sample_first[source], sizes) + within]
 
 
-def _support(program: GroundProgram, roots: list[tuple[int, int]]) -> dict[int, np.ndarray]:
-    """Every ground atom reachable from ``roots`` through the ground rules."""
+def _neurons_of(neuron_of: dict[int, np.ndarray], atoms: np.ndarray) -> np.ndarray:
+    """The neuron of every ``(predicate, row)`` in ``atoms``."""
+    out = np.empty(atoms.shape[0], np.int64)
+    for predicate in np.unique(atoms[:, 0]):
+        mask = atoms[:, 0] == predicate
+        out[mask] = neuron_of[int(predicate)][atoms[mask, 1]]
+    return out
+
+
+def _support(program: GroundProgram, roots: np.ndarray) -> dict[int, np.ndarray]:
+    """Every ground atom reachable from ``roots`` (rows ``(predicate, row)``) through the ground rules."""
     needed = {p: np.zeros(t.shape[0], bool) for p, t in program.tables.items()}
-    for predicate, row in roots:
-        needed[predicate][row] = True
+    for predicate in np.unique(roots[:, 0]):
+        needed[int(predicate)][roots[roots[:, 0] == predicate, 1]] = True
     counts = None
     while True:
         for gr in program.rules:
@@ -321,7 +333,7 @@ def _csr(target: np.ndarray, n: int) -> np.ndarray:
     return start
 
 
-def _assemble(program, neurons, edges, weights: WeightTable, outputs, source, union, settings) -> NeuralGraph:
+def _assemble(program, neurons, edges, weights: WeightTable, outputs, source, groups, settings) -> NeuralGraph:
     n = neurons["kind"].shape[0]
     target, src, weight, position = edges
     order = input_order(target, position, n)
@@ -349,7 +361,7 @@ def _assemble(program, neurons, edges, weights: WeightTable, outputs, source, un
     offset, example = neurons["offset"][perm].astype(np.int32), neurons["example"][perm].astype(np.int32)
     origin = neurons["origin"][perm].astype(np.int32)
     outputs = new_id[outputs].astype(np.int32)
-    union = [new_id[u] for u in union]
+    group_start, group_outputs = groups[0], new_id[groups[1]]
 
     rows, cols, failed, code, shapes = infer_shapes(kind, reducer, activation, offset, input_start, src, weight,
                                                     weights.rows, weights.cols)
@@ -357,13 +369,13 @@ def _assemble(program, neurons, edges, weights: WeightTable, outputs, source, un
         _shape_error(program, kind, origin, failed, code, shapes)
     value_start = np.zeros(n + 1, np.int64)
     np.cumsum(rows.astype(np.int64) * cols, out=value_start[1:])
-    sample_start, sample_neurons = _sample_networks(input_start, src, example, outputs, union)
+    sample_start, sample_neurons = _sample_networks(input_start, src, example, outputs, group_start, group_outputs)
     return NeuralGraph(kind, activation, reducer, offset, rows, cols, value_start, input_start, example, origin,
                        src, weight, sample_start, sample_neurons, outputs, source, weights, labels(program))
 
 
-def _sample_networks(input_start, src, example, outputs, union):
-    """Each sample's network: its output's support (or the union's, see ``_expand_queries``).
+def _sample_networks(input_start, src, example, outputs, group_start, group_outputs):
+    """Each sample's network: its output's support (or its group's union, see ``_expand_queries``).
     When an example has one sample, that is every neuron of the example: a contiguous range."""
     per_example = np.bincount(example[outputs], minlength=int(example.max()) + 1 if example.size else 0) \
         if outputs.size else np.zeros(0, np.int64)
@@ -371,10 +383,8 @@ def _sample_networks(input_start, src, example, outputs, union):
         start = _csr(example.astype(np.int64), int(example.max()) + 1)
         first, last = start[example[outputs]], start[example[outputs] + 1]
         sample_start = np.concatenate([[0], np.cumsum(last - first)]).astype(np.int64)
-        neurons = np.concatenate([np.arange(a, b) for a, b in zip(first, last)]) if outputs.size else []
-        return sample_start, np.asarray(neurons, np.int32)
-    group_start = np.concatenate([[0], np.cumsum([len(u) for u in union])]).astype(np.int64)
-    group_outputs = np.concatenate(union) if union else np.empty(0, np.int64)
+        neurons = np.arange(sample_start[-1]) + np.repeat(first - sample_start[:-1], last - first)
+        return sample_start, neurons.astype(np.int32)
     sample_start, neurons = supports(input_start, src, group_start, group_outputs)
     return sample_start, neurons.astype(np.int32)
 

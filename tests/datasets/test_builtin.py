@@ -10,7 +10,7 @@ from support import ROOT
 
 
 def test_the_table_names_each_dataset_and_an_existing_template():
-    assert set(DATASETS) == {"xor", "family", "molecules-<n>"}
+    assert set(DATASETS) == {"xor", "family", "molecules-<n>", "kb"}
     for builtin in DATASETS.values():
         assert builtin.template_path.is_file() and builtin.description
 
