@@ -24,7 +24,7 @@ from .ir import Constant, Fact, Literal, Metadata, Value, ValueKind, Weight, pre
 from .numbers import parse_number
 from .parser import Clause, Conjunction, blank_block_comments, parse_statements
 from .scanner import (ACCEPTED, ARITY, BODY, END, FIRST_LITERAL, HEAD, NAME_TOKEN, PART, START, STATEMENT,
-                      WEIGHT_TOKEN, first_uses, scan, token_table)
+                      WEIGHT_TOKEN, first_uses, resume_at, scan, token_table)
 from .symbols import CONSTANTS
 
 _NUMBER = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+(?:[eE][+-]?[0-9]+)?|[eE][+-]?[0-9]+)?")
@@ -163,9 +163,11 @@ def as_statements(statements: list) -> list:
             for s in statements]
 
 
-#: Bytes scanned per call of the scanner: its arrays for one piece are all that is held
+#: Bytes scanned per call of the scanner: its arrays for a few pieces are all that is held
 #: besides the table being built.
 PIECE_BYTES = 1 << 24
+#: Pieces scanned at once (each without the GIL, with its own table of tokens).
+SCANNERS = 2
 
 
 def scan_statements(text: str, file: str | None = None, progress: Callable[[int, int], None] | None = None) -> list:
@@ -178,16 +180,11 @@ def scan_statements(text: str, file: str | None = None, progress: Callable[[int,
     buf = np.frombuffer(clean.encode("ascii"), np.uint8)
     line_starts = np.concatenate([[0], np.flatnonzero(buf == 10) + 1])
     builder, left = _TableBuilder(clean, file, line_starts), []
-    with ThreadPoolExecutor(1) as pool:    # the next piece is scanned (without the GIL) while this one is filed
-        pending = pool.submit(scan, buf, 0, PIECE_BYTES, *builder.tokens)
-        while pending is not None:
-            statements, literals, positions, terms, *state, at = pending.result()
-            builder.tokens = state      # the next scan only appends to it (or copies it, to grow)
-            pending = pool.submit(scan, buf, at, at + PIECE_BYTES, *state) if at < buf.shape[0] else None
-            builder.add(statements, literals, positions, terms)
-            left.append(statements[statements[:, ACCEPTED] == 0])
-            if progress is not None:
-                progress(min(at, buf.shape[0]), buf.shape[0])
+    for statements, literals, positions, terms, tokens, count, at in _pieces(buf):
+        builder.add(statements, literals, positions, terms, tokens, count)
+        left.append(statements[statements[:, ACCEPTED] == 0])
+        if progress is not None:
+            progress(min(at, buf.shape[0]), buf.shape[0])
     scanned = builder.finish()
     left = np.concatenate(left) if left else np.empty((0, 4), np.int64)
     if not scanned:
@@ -204,6 +201,39 @@ def scan_statements(text: str, file: str | None = None, progress: Callable[[int,
     keyed += [(s.position, s) for s in scanned]
     keyed.sort(key=lambda pair: pair[0])
     return [s for _, s in keyed]
+
+
+def _pieces(buf: np.ndarray):
+    """The scanner's results piece by piece, in file order: ``(statements, literals, positions,
+    terms, tokens, token count, end)``.  Pieces are guessed to start after a ``.`` that ends a
+    line, every ``PIECE_BYTES``, and scanned ``SCANNERS`` at a time; a guess is used only where
+    the piece before it really ended, else that piece is scanned again from there."""
+    n = buf.shape[0]
+    starts = [0]
+    while starts[-1] + PIECE_BYTES < n:
+        guess = resume_at(buf, starts[-1] + PIECE_BYTES)
+        if guess >= n:
+            break
+        starts.append(guess)
+    limits = starts[1:] + [n]
+    if len(starts) == 1:
+        yield _scan(buf, 0, n)
+        return
+    with ThreadPoolExecutor(SCANNERS) as pool:
+        futures = [pool.submit(_scan, buf, a, b) for a, b in zip(starts, limits)]
+        at = 0
+        for k, future in enumerate(futures):
+            if at >= n:
+                future.cancel()
+                continue
+            result = future.result() if starts[k] == at else _scan(buf, at, limits[k])
+            at = result[-1]
+            yield result
+
+
+def _scan(buf: np.ndarray, start: int, limit: int) -> tuple:
+    statements, literals, positions, terms, tokens, _, _, count, end = scan(buf, start, limit, *token_table())
+    return statements, literals, positions, terms, tokens, count, end
 
 
 def _regions(text: str, left: np.ndarray, line_starts: np.ndarray) -> str:
@@ -228,10 +258,8 @@ class _TableBuilder:
 
     def __init__(self, text: str, file: str | None, line_starts: np.ndarray):
         self.text, self.file, self.line_starts = text, file, line_starts
-        self.tokens = list(token_table())
-        self.constants = np.full(0, -1, np.int64)          # token -> constant id (-1: not one yet)
-        self.predicates: dict[tuple[int, int], int] = {}   # (name token, arity) -> predicate id
-        self.weights: dict[int, int] = {}                   # value token -> index into weights
+        self.predicates: dict[tuple[str, int], int] = {}   # (name, arity) -> predicate id
+        self.weights: dict[str, int] = {}                   # value as written -> index into weights
         self.weight_list: list[Weight] = []
         self.columns: dict[int, list[tuple]] = {}           # predicate -> pieces of its columns
         self.heads: dict[int, tuple[Literal, ...]] = {}
@@ -239,37 +267,34 @@ class _TableBuilder:
         self.statements = 0
         self.offsets = np.int32 if len(text) < 1 << 31 else np.int64
 
-    def _text(self, token: int) -> str:
-        start, end = self.tokens[0][token]
-        return self.text[start:end]
-
-    def add(self, statements, literals, positions, terms) -> None:
-        """One piece: its statements are numbered on from the pieces before."""
-        tokens, count = self.tokens[0], self.tokens[3]
-        if self.constants.shape[0] < count:
-            self.constants = np.concatenate([self.constants, np.full(count - self.constants.shape[0], -1, np.int64)])
-        fresh = first_uses(terms, count)
-        fresh = fresh[self.constants[fresh] < 0]
-        starts, ends = tokens[fresh, 0].tolist(), tokens[fresh, 1].tolist()
-        self.constants[fresh] = CONSTANTS.many([self.text[a:b] for a, b in zip(starts, ends)])
+    def add(self, statements, literals, positions, terms, tokens, count) -> None:
+        """One piece, with its own table of distinct tokens (``tokens[:count]``, byte ranges):
+        its statements are numbered on from the pieces before."""
+        text = self.text
+        constants = np.full(count, -1, np.int64)
+        used = first_uses(terms, count)
+        starts, ends = tokens[used, 0].tolist(), tokens[used, 1].tolist()
+        constants[used] = CONSTANTS.many([text[a:b] for a, b in zip(starts, ends)])
         arity = literals[:, ARITY].astype(np.int64)
         key = literals[:, NAME_TOKEN].astype(np.int64) * (int(arity.max(initial=0)) + 1) + arity
         distinct, first = np.unique(key, return_index=True)
         lookup = np.empty(distinct.shape[0], np.int64)
         for k, f in sorted(enumerate(first.tolist()), key=lambda pair: pair[1]):
-            pair = (int(literals[f, NAME_TOKEN]), int(arity[f]))
+            start, end = tokens[literals[f, NAME_TOKEN]]
+            pair = (text[start:end], int(arity[f]))
             if pair not in self.predicates:
-                self.predicates[pair] = predicate(self._text(pair[0]), pair[1])
+                self.predicates[pair] = predicate(*pair)
             lookup[k] = self.predicates[pair]
         local = np.searchsorted(distinct, key)
         predicates = lookup[local]
         value = np.full(literals.shape[0], -1, np.int32)
         valued = np.flatnonzero(literals[:, WEIGHT_TOKEN] >= 0)
         for k, t in zip(valued.tolist(), literals[valued, WEIGHT_TOKEN].tolist()):
-            if t not in self.weights:
-                self.weights[t] = len(self.weight_list)
-                self.weight_list.append(_weight(self._text(t)))
-            value[k] = self.weights[t]
+            written = text[tokens[t, 0]:tokens[t, 1]]
+            if written not in self.weights:
+                self.weights[written] = len(self.weight_list)
+                self.weight_list.append(_weight(written))
+            value[k] = self.weights[written]
         term_start = np.concatenate([[0], np.cumsum(arity)])
         statement = literals[:, STATEMENT] + np.int32(self.statements)
         body = np.flatnonzero(literals[:, PART] == BODY)
@@ -279,10 +304,10 @@ class _TableBuilder:
                 if by_predicate.size else []:
             columns = term_start[rows][:, None] + np.arange(int(arity[rows[0]]))
             self.columns.setdefault(int(predicates[rows[0]]), []).append(
-                (statement[rows], self.constants[terms[columns]].astype(np.int32), value[rows],
+                (statement[rows], constants[terms[columns]].astype(np.int32), value[rows],
                  positions[rows].astype(self.offsets)))
         for k in np.flatnonzero(literals[:, PART] == HEAD).tolist():
-            args = self.constants[terms[term_start[k]:term_start[k + 1]]].tolist()
+            args = constants[terms[term_start[k]:term_start[k + 1]]].tolist()
             weight = self.weight_list[value[k]] if value[k] >= 0 else None
             s = int(statement[k])
             self.heads[s] = self.heads.get(s, ()) + (Literal(int(predicates[k]), tuple(Constant(c) for c in args),

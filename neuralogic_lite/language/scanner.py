@@ -241,6 +241,13 @@ def _resume(buf, i):
 
 
 @njit(cache=True)
+def resume_at(buf, i):
+    """A guess at a statement's start at or after byte ``i``: past the next ``.`` that ends a
+    line, and past the blanks after it (``i`` may be inside a token: only a guess)."""
+    return _skip(buf, _resume(buf, i))
+
+
+@njit(cache=True)
 def _metadata_follows(buf, i):
     """Whether metadata (the grammar's METADATA_OPEN, ``[`` then ``key=``) comes next.  After a
     rule it belongs to the rule; after facts it is a statement of its own, which Lark reads,
