@@ -10,10 +10,8 @@ are all reachable as numpy arrays.
 """
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import functools
-import gc
 import hashlib
 import os
 import time
@@ -31,7 +29,7 @@ from .language import Sample, Template, load_template, parse_template
 from .io import model_file
 from .io.model_file import export_template
 from .learning.losses import Loss, resolve_loss
-from .memory import large_arrays_apart, trim
+from .memory import cycle_collection_paused, large_arrays_apart, trim
 from .learning.parameters import initial_parameters, load_state_dict, state_dict
 from .learning.trainer import Evaluation, TrainResult, evaluate, optimizer_state, shape_mismatch, train
 from .network.graph import NeuralGraph
@@ -41,20 +39,6 @@ from .network.weights import number_template_weights, written_array
 from .language.symbols import PREDICATES
 from .ops import Op
 from .settings import Settings, profile
-
-
-@contextlib.contextmanager
-def _cycle_collection_paused():
-    """Grounding and neuralizing make many small objects (a list per query) and no reference
-    cycles; Python's cycle collector, triggered by the allocations, would walk every parsed
-    sample again and again (a third of the time on a knowledge base of 50k queries)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def targets_of(samples: Sequence[Sample], graph: NeuralGraph, exact: bool) -> list[np.ndarray]:
@@ -232,7 +216,7 @@ class Model:
         report = progress or (lambda stage, done, total: None)
         total, done = _example_count(samples), 0
         for piece in pieces:
-            with _cycle_collection_paused():
+            with cycle_collection_paused():
                 start = time.perf_counter()
                 program = ground(self.template, piece, options)
                 timings["ground_s"] += time.perf_counter() - start

@@ -7,7 +7,6 @@ rule, a labelled example or an id-linked query depends on the file's role, which
 """
 from __future__ import annotations
 
-import gc
 import re
 import warnings
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from ..errors import Location, NeuraLogicLiteError, NeuraLogicLiteWarning, ParseError
+from ..memory import cycle_collection_paused
 from .ir import (Constant, Literal, Metadata, Negation, PredicateMetadata, PredicateOffset, TemplateMetadata,
                  Value, ValueKind, Variable, Weight, WeightMetadata, WeightRef, predicate)
 from .numbers import parse_number
@@ -428,17 +428,13 @@ def parse_statements(text: str, file: str | None = None, comments_blanked: bool 
     ``comments_blanked``: block comments were already blanked (they are not looked for again)."""
     parser, transformer = _parser()
     transformer.file = file
-    collecting = gc.isenabled()
-    gc.disable()   # parsing allocates millions of small objects and no cycles: skip the collector's scans
     try:
-        return parser.parse(text if comments_blanked else blank_block_comments(text))
+        with cycle_collection_paused():
+            return parser.parse(text if comments_blanked else blank_block_comments(text))
     except UnexpectedInput as error:
         raise _convert(error, text, file, parser) from None
     except NeuraLogicLiteError as error:  # a transformer callback refused the input
         raise _with_line(error, text, file) from None
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def _with_line(error: NeuraLogicLiteError, text: str, file: str | None) -> NeuraLogicLiteError:
