@@ -154,11 +154,20 @@ def _build(paths, settings):
     template_path, examples, queries = _inputs(paths)
     start = time.perf_counter()
     model = Model(load_template(template_path), settings)
+    template_s = time.perf_counter() - start
+    built, parse_s = _built(model, examples, queries)
+    return model, built, template_s + parse_s
+
+
+def _built(model, examples, queries):
+    """``examples`` (and ``queries``) read and built for ``model``, with the load bars; and the
+    seconds reading took."""
     with _LoadProgress(quiet=False) as progress:
+        start = time.perf_counter()
         samples = load_samples(examples, queries, progress.reading(examples))
         parse_s = time.perf_counter() - start
-        built = model.build(samples, lambda stage, done, total: progress.building("samples", stage, done, total))
-    return model, built, parse_s
+        return model.build(samples, lambda stage, done, total: progress.building("samples", stage, done, total)), \
+            parse_s
 
 
 class _LoadProgress:
@@ -462,7 +471,7 @@ def predict(model_path, inputs, as_json, as_csv) -> None:
     if len(inputs) not in (1, 2):
         raise InputError("give EXAMPLES [QUERIES] after the model")
     model = Model.load(model_path)
-    built = model.build(load_samples(inputs[0], inputs[1] if len(inputs) == 2 else None))
+    built, _ = _built(model, inputs[0], inputs[1] if len(inputs) == 2 else None)
     predictions, metrics = _predictions(model, built)
     rows = list(zip(predictions.queries, predictions.targets, predictions.outputs))
     if as_json:
