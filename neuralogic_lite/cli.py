@@ -557,8 +557,9 @@ def zoo(model, types_from, entities, relations, **options) -> None:
 
 def _types(path: Path) -> tuple[list[str], list[str]]:
     """Unary predicates of an examples file: bond types apply to a bond's third argument."""
+    from .language.facts import as_statements
     from .language.parser import Clause
-    statements = parse_statements_file(path)
+    statements = as_statements(parse_statements_file(path))
     literals = [lit for s in statements for lit in (s.body if isinstance(s, Clause) else s.literals)]
     bond_ids = {lit.terms[2] for lit in literals if lit.name == "bond" and lit.arity == 3}
     unary = {}

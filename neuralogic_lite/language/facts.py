@@ -40,8 +40,11 @@ class PredicateFacts:
     position: np.ndarray         # int32 (int64 past 2 GiB) (n,): byte offset of the fact's name in the file
 
     def rows(self, statement: int) -> slice:
-        """The rows of one statement's facts."""
-        return slice(int(self.statement.searchsorted(statement)), int(self.statement.searchsorted(statement + 1)))
+        """The rows of one statement's facts.  (The key takes the column's type: a Python int
+        would make numpy convert the whole column for each search.)"""
+        key = self.statement.dtype.type
+        return slice(int(self.statement.searchsorted(key(statement))),
+                     int(self.statement.searchsorted(key(statement + 1))))
 
 
 @dataclass(frozen=True, eq=False)

@@ -5,6 +5,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from .ir import Fact, PredicateOffset, Rule, Template, Weight
+from .facts import FactStatement
 from .parser import Clause
 
 
@@ -62,17 +63,35 @@ def summarize_template(template: Template) -> TemplateSummary:
 
 def summarize_examples(statements: list) -> str:
     """Examples, facts and labels in the raw statements of an examples file."""
-    facts = sum(len(s.body) if isinstance(s, Clause) else len(s.literals) for s in statements)
-    labels = sum(len(s.heads) for s in statements if isinstance(s, Clause))
+    facts = sum(len(_body(s)) for s in statements)
+    labels = sum(len(_heads(s)) for s in statements)
     return f"examples: {len(statements)} examples, {facts} facts, {labels} labelled queries"
 
 
 def summarize_queries(statements: list) -> str:
     """Query lines and queries in the raw statements of a queries file."""
-    queries = sum(len(s.body) if isinstance(s, Clause) else len(s.literals) for s in statements)
-    targets = sum(lit.weight is not None for s in statements
-                  for lit in (s.body if isinstance(s, Clause) else s.literals))
+    queries = sum(len(_body(s)) for s in statements)
+    targets = sum(lit.weight is not None for s in statements for lit in _literals(s))
     return f"queries: {len(statements)} lines, {queries} queries ({targets} with a target)"
+
+
+def _heads(statement) -> tuple:
+    if isinstance(statement, FactStatement):
+        return statement.heads or ()
+    return statement.heads if isinstance(statement, Clause) else ()
+
+
+def _body(statement):
+    """The facts (body) of a statement, as a sized sequence."""
+    if isinstance(statement, FactStatement):
+        return statement.facts
+    return statement.body if isinstance(statement, Clause) else statement.literals
+
+
+def _literals(statement):
+    if isinstance(statement, FactStatement):
+        return [fact.literal for fact in statement.facts]
+    return _body(statement)
 
 
 __all__ = ["TemplateSummary", "summarize_template", "summarize_examples", "summarize_queries"]

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from ..errors import InputError, ParseError
 from .ir import Fact, Rule, Template
+from .facts import scan_statements
 from .parser import Clause, Conjunction, Import, parse_statements
 from .sources import read_source
 
@@ -59,5 +60,6 @@ def _rule(clause: Clause) -> Rule:
 
 
 def parse_statements_file(path: str | os.PathLike) -> list:
-    """The raw statements of an examples or queries file (roles are not interpreted)."""
-    return parse_statements(read_source(path), str(path))
+    """The raw statements of an examples or queries file (roles are not interpreted; statements
+    of ground facts come as ``facts.FactStatement``, read by the scanner)."""
+    return scan_statements(read_source(path), str(path))
