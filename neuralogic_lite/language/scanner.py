@@ -324,9 +324,10 @@ def scan(buf, start, limit, tokens, hashes, slots, ntok):
                 i = _skip(buf, end)
                 kind, end = _token(buf, i)
                 if not (kind == PUNCT and buf[i] == 41):
-                    while True:
+                    while True:           # a constant, then ',' and another, or the ')'
                         if kind != NAME and kind != INT and kind != FLOAT and kind != STRING \
                                 or _is_import(buf, i, end):
+                            kind = BAD    # (not a constant: a ')' here followed a ',')
                             break
                         term, tokens, hashes, slots, ntok = _token_id(buf, i, end, tokens, hashes, slots, ntok)
                         if nt == terms.shape[0]:

@@ -139,6 +139,8 @@ def test_fast_path_equals_lark(data):
     "a(1). /* b(2). */ c(3). % d(4).",
     "import ./x.txt\na(1).",
     "a(\"x. y\"). b.",
+    "a(1,). b(2).",                                               # a ',' with no constant after it
+    "a(, 1).",
 ])
 def test_chosen_cases(text):
     assert fast_reading(text) == lark_reading(text)
