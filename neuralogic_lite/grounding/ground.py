@@ -190,18 +190,16 @@ def _first_facts(facts) -> list[Fact]:
 
 # ----------------------------------------------------------------------------- facts
 class _FactRows:
-    """Example facts gathered per predicate: chunks of rows ``(example, args...)``, their
-    written values, and each row's order inside its example (file order)."""
+    """Example facts gathered per predicate: chunks of rows ``(example, args...)``, each row's
+    written value (an index into the chunk's distinct weights, -1 for none) and its order
+    inside its example (file order).  Values are arrays, not a Weight per row: a scanned file
+    of millions of facts has few or none."""
 
     def __init__(self) -> None:
-        self.rows: dict[int, list[np.ndarray]] = {}
-        self.weights: dict[int, list[list]] = {}     # per chunk: the Weight (or None) of each row
-        self.order: dict[int, list[np.ndarray]] = {}
+        self.chunks: dict[int, list[tuple]] = {}     # predicate -> [(rows, value, weights, order)]
 
-    def add(self, predicate: int, rows: np.ndarray, weights: list, order: np.ndarray) -> None:
-        self.rows.setdefault(predicate, []).append(rows)
-        self.weights.setdefault(predicate, []).append(weights)
-        self.order.setdefault(predicate, []).append(order)
+    def add(self, predicate: int, rows: np.ndarray, value: np.ndarray, weights, order: np.ndarray) -> None:
+        self.chunks.setdefault(predicate, []).append((rows, value, tuple(weights), order))
 
     def add_objects(self, e: int, facts) -> None:
         """An example whose facts are ``Fact`` objects (built in Python, or parsed by Lark)."""
@@ -210,8 +208,10 @@ class _FactRows:
             by.setdefault(fact.literal.predicate, []).append((i, fact.literal))
         for predicate, found in by.items():
             rows = np.array([(e, *(term_id(t) for t in lit.terms)) for _, lit in found], np.int64)
-            self.add(predicate, rows.reshape(len(found), -1), [lit.weight for _, lit in found],
-                     np.array([i for i, _ in found], np.int64))
+            weights = [lit.weight for _, lit in found if lit.weight is not None]
+            value = np.full(len(found), -1, np.int64)
+            value[[k for k, (_, lit) in enumerate(found) if lit.weight is not None]] = np.arange(len(weights))
+            self.add(predicate, rows.reshape(len(found), -1), value, weights, np.array([i for i, _ in found], np.int64))
 
     def add_table(self, table: FactTable, example_of: np.ndarray) -> None:
         """The scanned facts of ``table`` whose statements are examples (``example_of[s] >= 0``)."""
@@ -223,32 +223,31 @@ class _FactRows:
             rows = np.empty((keep.size, 1 + facts.terms.shape[1]), np.int64)
             rows[:, 0] = examples[keep]
             rows[:, 1:] = facts.terms[keep]
-            weights = [None] * keep.size if facts.value is None else \
-                [table.weight(v) for v in facts.value[keep].tolist()]
-            self.add(predicate, rows, weights, facts.position[keep])
+            value = np.full(keep.size, -1, np.int64) if facts.value is None else facts.value[keep].astype(np.int64)
+            self.add(predicate, rows, value, table.weights, facts.position[keep])
 
     def tables(self, values: list) -> tuple[dict[int, np.ndarray], dict[int, np.ndarray]]:
         """Rows per predicate, by example then file order, and their value indices: a written
         value gets the next index of ``values``, in that order across all predicates."""
-        rows, index, valued = {}, {}, []
-        for predicate, chunks in self.rows.items():
-            table = np.concatenate(chunks) if len(chunks) > 1 else chunks[0]
-            weights = [w for chunk in self.weights[predicate] for w in chunk]
-            order = np.concatenate(self.order[predicate])
+        rows, index, valued, weights = {}, {}, [], []
+        for predicate, chunks in self.chunks.items():
+            offsets = np.cumsum([0] + [len(c[2]) for c in chunks])   # into ``weights``, all chunks joined
+            table = np.concatenate([c[0] for c in chunks])
+            value = np.concatenate([np.where(c[1] >= 0, c[1] + offsets[k] + len(weights), -1)
+                                    for k, c in enumerate(chunks)])
+            order = np.concatenate([c[3] for c in chunks])
+            weights += [w for c in chunks for w in c[2]]
             if len(chunks) > 1:
                 by = np.lexsort((order, table[:, 0]))
-                table, order, weights = table[by], order[by], [weights[i] for i in by.tolist()]
+                table, value, order = table[by], value[by], order[by]
             rows[predicate], index[predicate] = table, np.full(table.shape[0], UNIT, np.int64)
-            written = [i for i, w in enumerate(weights) if w is not None]
-            if written:
-                at = np.array(written, np.int64)
-                valued.append((table[at, 0], order[at], np.full(at.size, predicate), at,
-                               [weights[i] for i in written]))
+            at = np.flatnonzero(value >= 0)
+            if at.size:
+                valued.append((table[at, 0], order[at], np.full(at.size, predicate), at, value[at]))
         if valued:
-            example, within, predicate, row = (np.concatenate([v[k] for v in valued]) for k in range(4))
-            weights = [w for v in valued for w in v[4]]
-            for k in np.lexsort((within, example)).tolist():
-                values.append(weights[k])
+            example, within, predicate, row, written = (np.concatenate([v[k] for v in valued]) for k in range(5))
+            for k in np.lexsort((within, example)).tolist():     # one per written value
+                values.append(weights[written[k]])
                 index[int(predicate[k])][row[k]] = len(values) - 1
         return rows, index
 

@@ -118,7 +118,7 @@ class Facts(Sequence):
         return tuple(made if self.located else (Fact(f.literal) for f in made))
 
     def __len__(self) -> int:
-        return sum(f.rows(self.statement).stop - f.rows(self.statement).start for f in self.table.predicates.values())
+        return sum(len(range(f.statement.shape[0])[f.rows(self.statement)]) for f in self.table.predicates.values())
 
     def __getitem__(self, index):
         return self._facts[index]

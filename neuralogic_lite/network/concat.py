@@ -61,8 +61,6 @@ def concatenate(chunks: list[Chunk]) -> tuple[NeuralGraph, GroundProgram]:
         shift = shifts.get(name, lambda a, k: a)
         joined[name] = np.concatenate([shift(c.arrays.pop(name), k) for k, c in enumerate(chunks)])
         trim()     # the chunks' arrays of this name are free: return them before the next is joined
-    for c in chunks:
-        c.kind = None
     graph = NeuralGraph(**joined, weights=weights, labels=labels(program))
     return graph, program
 
