@@ -19,9 +19,12 @@ from .settings import DTYPES, PROFILES, profile
 
 
 def _clean_errors(command):
-    """Library errors become one message on stderr and exit code 1; warnings print once."""
+    """Library errors become one message on stderr and exit code 1; warnings print once; a
+    first compile of the kernels is announced."""
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
+        from .jit import compiling
+        compiling.hook = _announce_compiling
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", NeuraLogicLiteWarning)
             try:
@@ -35,6 +38,15 @@ def _clean_errors(command):
             finally:
                 _print_warnings(caught)
     return wrapper
+
+
+def _announce_compiling() -> None:
+    """Say, once, why a first run sits still: numba compiles the kernels it needs."""
+    from tqdm import tqdm
+    from .jit import compiling
+    compiling.hook = None
+    tqdm.write(f"compiling kernels for this machine (first run only, about {compiling.FIRST_RUN_S} s) ...",
+               file=sys.stderr)
 
 
 def _print_warnings(caught) -> None:
@@ -440,8 +452,10 @@ def _print_results(reports, summary) -> None:
             if split in report.metrics:
                 row(split, report.metrics[split])
         sizes = report.sizes["train"]
+        compile_s = report.timings.get("compile_s", 0)
         click.echo(f"best epoch {report.best_epoch}; training network {sizes['neurons']} neurons, "
-                   f"{sizes['edges']} edges; training took {report.timings.get('train_s', 0):.2f} s")
+                   f"{sizes['edges']} edges; training took {report.timings.get('train_s', 0):.2f} s"
+                   + (f" (and compiling kernels, once, {compile_s:.1f} s)" if compile_s >= 0.5 else ""))
         return
     for f, report in enumerate(reports):
         row(f"fold {f} test", report.metrics.get("test", {}))

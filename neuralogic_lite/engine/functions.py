@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 
+from ..heapsort import heapsort
 from ..jit import njit
 from ..ops import Op
 
@@ -212,13 +213,14 @@ def sparsemax(z, out, n):
     if n == 1:
         out[0] = 1.0
         return
-    order = np.sort(z[:n])[::-1]
+    order = z[:n].copy()
+    heapsort(order, 0, n)
     cumulative = 0.0
     support_sum = 0.0
     k = 0
-    for l in range(n):
-        cumulative += order[l]
-        if order[l] * (l + 1) + 1.0 > cumulative:
+    for l in range(n):   # largest first
+        cumulative += order[n - 1 - l]
+        if order[n - 1 - l] * (l + 1) + 1.0 > cumulative:
             k = l + 1
             support_sum = cumulative
     tau = (support_sum - 1.0) / k

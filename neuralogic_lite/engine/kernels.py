@@ -10,6 +10,7 @@ from collections import namedtuple
 
 import numpy as np
 
+from ..heapsort import heapsort
 from ..jit import njit
 from .functions import sigmoid
 from .neuron import FACT, WEIGHTED_ATOM, WEIGHTED_RULE, U, backward_neurons, borrowed, forward_neurons, \
@@ -304,7 +305,8 @@ def _union(members, samples, stamp, mark, buffer):
                 stamp[v] = mark
                 buffer[size] = v
                 size += 1
-    return np.sort(buffer[:size])
+    heapsort(buffer, 0, size)
+    return buffer[:size].copy()
 
 
 @njit(cache=True)

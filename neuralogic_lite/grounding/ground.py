@@ -230,7 +230,8 @@ class _FactRows:
         """Rows per predicate, by example then file order, and their value indices: a written
         value gets the next index of ``values``, in that order across all predicates."""
         rows, index, valued, weights = {}, {}, [], []
-        for predicate, chunks in self.chunks.items():
+        # by predicate id: the order predicates were first met, not first met in this chunk
+        for predicate, chunks in sorted(self.chunks.items()):
             offsets = np.cumsum([0] + [len(c[2]) for c in chunks])   # into ``weights``, all chunks joined
             table = np.concatenate([c[0] for c in chunks])
             value = np.concatenate([np.where(c[1] >= 0, c[1] + offsets[k] + len(weights), -1)

@@ -20,6 +20,7 @@ from functools import cached_property
 import numpy as np
 
 from ..errors import Location
+from ..jit import compiled
 from .ir import Constant, Fact, Literal, Metadata, Value, ValueKind, Weight, predicate
 from .numbers import parse_number
 from .parser import Clause, Conjunction, blank_block_comments, parse_statements
@@ -171,6 +172,9 @@ def as_statements(statements: list) -> list:
 PIECE_BYTES = 1 << 24
 #: Pieces scanned at once (each without the GIL, with its own table of tokens).
 SCANNERS = 2
+#: Smaller files go to Lark while the scanner is not compiled: compiling it once takes longer
+#: (seconds) than Lark takes for a megabyte.
+SCAN_FROM_BYTES = 1 << 20
 
 
 def scan_statements(text: str, file: str | None = None, progress: Callable[[int, int], None] | None = None) -> list:
@@ -178,6 +182,8 @@ def scan_statements(text: str, file: str | None = None, progress: Callable[[int,
     read them, Lark's statements elsewhere, in file order.  ``progress(bytes read, bytes)``
     is told after each piece."""
     if not text.isascii():     # the scanner counts bytes; Lark counts characters
+        return parse_statements(text, file)
+    if len(text) < SCAN_FROM_BYTES and not compiled(scan):
         return parse_statements(text, file)
     clean = blank_block_comments(text)
     buf = np.frombuffer(clean.encode("ascii"), np.uint8)

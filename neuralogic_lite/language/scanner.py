@@ -157,7 +157,11 @@ def _slots(hashes, count, size):
 @njit(cache=True)
 def _grow(a):
     bigger = np.empty((a.shape[0] * 2,) + a.shape[1:], a.dtype)
-    bigger[:a.shape[0]] = a
+    # element by element: a slice assignment compiles numba's broadcasting and its error
+    # messages, seconds of a first run
+    flat, old = bigger.reshape(-1), a.reshape(-1)
+    for i in range(old.shape[0]):
+        flat[i] = old[i]
     return bigger
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..grounding.joins import capacity as _capacity
+from ..heapsort import heapsort
 from ..jit import njit
 
 _EMPTY = -1
@@ -131,7 +132,7 @@ def structural(kind, activation, reducer, offset, rows, cols, group, extra, inpu
                 if p - _HEADER <= 16:
                     _insertion_sort(row, _HEADER, p)
                 else:
-                    row[_HEADER:p] = np.sort(row[_HEADER:p])
+                    heapsort(row, _HEADER, p)
             if which == 1:
                 if _same(rows2[0], 0, row, 0, length):
                     cls[v] = r

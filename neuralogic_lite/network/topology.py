@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..heapsort import heapsort
 from ..jit import njit
 
 
@@ -53,8 +54,15 @@ def _input_order(target, position, start):
         fill[target[e]] += 1
     for v in range(start.shape[0] - 1):   # then each target's inputs by position, stably
         a, b = start[v], start[v + 1]
-        if b - a > 32:
-            order[a:b] = order[a:b][np.argsort(position[order[a:b]], kind="mergesort")]
+        if b - a > 32:   # stably: by (position, rank in edge order), one integer each
+            m = b - a
+            keys = np.empty(m, np.int64)
+            for i in range(m):
+                keys[i] = np.int64(position[order[a + i]]) * m + i
+            heapsort(keys, 0, m)
+            ranked = order[a:b].copy()
+            for i in range(m):
+                order[a + i] = ranked[keys[i] % m]
             continue
         for i in range(a + 1, b):
             e = order[i]
@@ -220,7 +228,7 @@ def _supports(input_start, edge_src, group_start, group_outputs):
                     stamp[w] = g
                     stack[top] = w
                     top += 1
-        out[first:size] = np.sort(out[first:size])
+        heapsort(out, first, size)
         start[g + 1] = size
     return start, out[:size].copy()
 

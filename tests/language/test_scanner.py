@@ -92,6 +92,15 @@ def mutate(text: str, data) -> str:
     return text[:i] + text[i + 1:i + 2] + text[i:i + 1] + text[i + 2:]
 
 
+@pytest.fixture(autouse=True, scope="module")
+def always_scan():
+    """Every file through the scanner, however small (by default small ones go to Lark while the
+    scanner is not compiled)."""
+    original, fast.SCAN_FROM_BYTES = fast.SCAN_FROM_BYTES, 0
+    yield
+    fast.SCAN_FROM_BYTES = original
+
+
 def lark_reading(text: str):
     """Lark's statements with every place written out (locations take no part in equality)."""
     try:
