@@ -87,3 +87,24 @@ def test_a_duplicate_id_names_both_lines(write, examples, queries, place, first)
     result = nlite("ground", write("template.txt", TEMPLATE), write("examples.txt", examples),
                    write("queries.txt", queries))
     one_error(result, place, first, "twice")
+
+
+def test_imports_stay_in_the_template_folder_unless_allowed(write):
+    write("outside/embeddings.txt", "{8,1} e.\n")
+    template = write("tree/template.txt", "import ../outside/embeddings.txt\n" + TEMPLATE)
+    one_error(nlite("check", template), f"{template}:1:1:", "outside the template's folder",
+              "--allow-imports-anywhere")
+    result = nlite("--allow-imports-anywhere", "check", template)
+    assert result.returncode == 0 and "1 facts" in result.stdout, result.stderr
+    write("tree/sub/embeddings.txt", "{8,1} e.\n")
+    inside = write("tree/inside.txt", "import ./sub/embeddings.txt\n" + TEMPLATE)
+    assert nlite("check", inside).returncode == 0
+
+
+def test_an_imported_file_that_is_not_a_template_is_never_echoed(write):
+    write("outside/secret.txt", "root:x:0:0:hunter2:/root:/bin/bash\n")
+    template = write("tree/template.txt", "import ../outside/secret.txt\n" + TEMPLATE)
+    for args in (["check", template], ["--allow-imports-anywhere", "check", template]):
+        stderr = one_error(nlite(*args), f"{template}:1:1:")
+        assert "hunter2" not in stderr and "root:x" not in stderr
+    assert "line 1, column 5" in stderr

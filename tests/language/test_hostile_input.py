@@ -1,10 +1,11 @@
-"""Hostile input to the parser: long lines, numbers out of range, unclosed comments and duplicate
-ids.  Each is one clear error with its place, on the scanner's path and on Lark's alike."""
+"""Hostile input to the parser: long lines, numbers out of range, unclosed comments, duplicate
+ids and imports that leave the template's folder.  Each is one clear error with its place (on
+the scanner's path and on Lark's alike)."""
 from __future__ import annotations
 
 import pytest
 
-from neuralogic_lite import parse_samples, parse_template
+from neuralogic_lite import load_template, parse_samples, parse_template
 from neuralogic_lite.errors import QUOTE_WIDTH, InputError, Location, ParseError, clip
 from neuralogic_lite.language.facts import scan_statements
 from neuralogic_lite.language.parser import parse_statements
@@ -116,3 +117,59 @@ def test_what_is_not_a_duplicate():
     assert len(parse_samples("e1 :- a(1).", "e1 :- 1 q(1).\ne1 :- 0 q(2), 1 r.")) == 3   # other queries
     assert len(parse_samples("1 q :- a(1).\n1 q :- a(1).")) == 2                       # unnamed examples
     assert len(parse_samples("a(1).\na(1).", "1 q.\n1 q.")) == 2                       # by position
+
+
+# ----------------------------------------------------------------------------- imports
+@pytest.fixture
+def tree(tmp_path):
+    """``tree/template.txt`` and a subfolder inside, ``outside/secret.txt`` beside it."""
+    (tmp_path / "tree" / "sub").mkdir(parents=True)
+    (tmp_path / "outside").mkdir()
+    (tmp_path / "tree" / "sub" / "emb.txt").write_text("{2} e(1).\n")
+    (tmp_path / "outside" / "secret.txt").write_text("password: hunter2\n")
+    (tmp_path / "outside" / "ok.txt").write_text("{2} e(2).\n")
+    return tmp_path
+
+
+def template_at(tree, text: str):
+    path = tree / "tree" / "template.txt"
+    path.write_text(text + "\nh :- e(X).\n")
+    return path
+
+
+def test_imports_inside_the_folder_tree(tree):
+    assert len(load_template(template_at(tree, "import ./sub/emb.txt")).facts) == 1
+
+
+@pytest.mark.parametrize("line", ["import ../outside/ok.txt", "import {abs}", "import ./sub/../../outside/ok.txt"])
+def test_imports_outside_the_folder_tree_are_refused(tree, line):
+    path = template_at(tree, line.format(abs=tree / "outside" / "ok.txt"))
+    with pytest.raises(InputError, match="outside the template's folder") as caught:
+        load_template(path)
+    assert caught.value.location.line == 1
+    assert len(load_template(path, imports_anywhere=True).facts) == 1
+
+
+def test_an_imported_file_that_is_not_a_template_is_never_quoted(tree):
+    path = template_at(tree, "import ../outside/secret.txt")
+    with pytest.raises(InputError) as caught:
+        load_template(path, imports_anywhere=True)
+    message = str(caught.value)
+    assert "secret.txt" in message and "line 1, column 9" in message and "hunter2" not in message
+    assert "password" not in message and caught.value.location.file == str(path)
+
+
+def test_a_broken_file_two_imports_deep_is_named_itself(tree):
+    (tree / "tree" / "sub" / "a.txt").write_text("import ./b.txt\n")
+    (tree / "tree" / "sub" / "b.txt").write_text("h :- \n\n  oops(.\n")
+    with pytest.raises(InputError) as caught:
+        load_template(template_at(tree, "import ./sub/a.txt"))
+    assert "b.txt: not a valid template at line 3, column 8" in caught.value.message
+    assert caught.value.location.file.endswith("a.txt") and "oops" not in str(caught.value)
+
+
+def test_text_templates_import_from_their_base(tree):
+    base = tree / "tree"
+    assert len(parse_template("import ./sub/emb.txt\nh :- e(X).", base=base).facts) == 1
+    with pytest.raises(InputError, match="outside"):
+        parse_template("import ../outside/ok.txt\nh :- e(X).", base=base)
