@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from neuralogic_lite import load_template, parse_samples, parse_template
-from neuralogic_lite.errors import QUOTE_WIDTH, InputError, Location, ParseError, clip
+from neuralogic_lite import R, load_template, parse_samples, parse_template
+from neuralogic_lite.errors import QUOTE_WIDTH, InputError, Location, ParseError, TemplateError, clip
 from neuralogic_lite.language.facts import scan_statements
 from neuralogic_lite.language.parser import parse_statements
 
@@ -73,6 +73,11 @@ def test_numbers_in_range_and_constants_stay_as_they_were():
 def test_a_template_weight_out_of_range():
     with pytest.raises(ParseError, match="out of range"):
         parse_template("h :- [[1, 2], [3, 1e400]] a.")
+
+
+def test_the_python_builder_refuses_them_too():
+    with pytest.raises(TemplateError, match="out of range"):
+        R.a[[1, 1e39]]
 
 
 # ----------------------------------------------------------------------------- comments
