@@ -84,7 +84,10 @@ def _value(x) -> Value:
 
 
 def _dense(kind: ValueKind, shape: tuple[int, ...], texts: list[str], text: str) -> Value:
-    readings = [parse_number(t) for t in texts]
+    try:
+        readings = [parse_number(t) for t in texts]
+    except OverflowError as e:     # out of the range a template may write
+        raise TemplateError(str(e)) from None
     return Value(kind, shape, tuple(r[0] for r in readings), tuple(r[1] for r in readings), text)
 
 

@@ -58,8 +58,16 @@ def _print_warnings(caught) -> None:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="nlite")
-def main() -> None:
+@click.option("--allow-imports-anywhere", is_flag=True,
+              help="Let a template's 'import' lines read files outside the template's folder tree.")
+def main(allow_imports_anywhere: bool) -> None:
     """Learning with weighted logic programs (NeuraLogic templates)."""
+
+
+def _load_template(path: Path):
+    """``load_template`` with the group's ``--allow-imports-anywhere``."""
+    imports_anywhere = click.get_current_context().find_root().params["allow_imports_anywhere"]
+    return load_template(path, imports_anywhere=imports_anywhere)
 
 
 # ----------------------------------------------------------------------------- check
@@ -108,7 +116,7 @@ def _expand(files, role):
 
 def _summary(path: Path, role: str) -> str:
     if role == "template":
-        return str(summarize_template(load_template(path)))
+        return str(summarize_template(_load_template(path)))
     statements = parse_statements_file(path)
     return summarize_examples(statements) if role == "examples" else summarize_queries(statements)
 
@@ -165,7 +173,7 @@ def _build(paths, settings):
     from .model import Model
     template_path, examples, queries = _inputs(paths)
     start = time.perf_counter()
-    model = Model(load_template(template_path), settings)
+    model = Model(_load_template(template_path), settings)
     template_s = time.perf_counter() - start
     built, parse_s = _built(model, examples, queries)
     return model, built, template_s + parse_s
@@ -367,7 +375,7 @@ def train(inputs, profile_name, xval, val_examples, val_queries, test_examples, 
     from .experiment import cross_validate, run
     settings = _settings(profile_name, **options)
     template_path, examples, queries = _inputs(inputs)
-    template = load_template(template_path)
+    template = _load_template(template_path)
     if len(inputs) == 1:   # a directory: its standard validation and test files
         found = standard_files(inputs[0])
         val_examples = val_examples or found.val_examples

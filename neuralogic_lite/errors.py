@@ -7,6 +7,21 @@ from __future__ import annotations
 import linecache
 from dataclasses import dataclass
 
+#: The most characters of a source line an error quotes: a statement may be megabytes long on
+#: one line, and only the part around the mistake helps.
+QUOTE_WIDTH = 160
+
+
+def clip(text: str, column: int = 1, width: int = QUOTE_WIDTH) -> tuple[str, int]:
+    """At most ``width`` characters of ``text`` around ``column`` (1-based), with '...' where
+    it was cut, and the column's place in what is kept."""
+    if len(text) <= width:
+        return text, column
+    start = max(0, min(column - 1 - width // 2, len(text) - width))
+    head = "..." if start else ""
+    tail = "..." if start + width < len(text) else ""
+    return head + text[start:start + width] + tail, column - start + len(head)
+
 
 @dataclass(frozen=True)
 class Location:
@@ -29,12 +44,12 @@ class Location:
         return None
 
     def excerpt(self) -> str:
-        """The source line with a caret under the column ("" when the line is unknown)."""
+        """The source line around the column, with a caret under it ("" when the line is unknown)."""
         line = self.source_line()
         if line is None:
             return ""
-        text = line.expandtabs(1).rstrip()
-        return f"    {text}\n    {' ' * (self.column - 1)}^"
+        text, column = clip(line.expandtabs(1).rstrip(), self.column)
+        return f"    {text}\n    {' ' * (column - 1)}^"
 
 
 class NeuraLogicLiteWarning(UserWarning):

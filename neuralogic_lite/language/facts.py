@@ -185,15 +185,18 @@ def scan_statements(text: str, file: str | None = None, progress: Callable[[int,
         return parse_statements(text, file)
     if len(text) < SCAN_FROM_BYTES and not compiled(scan):
         return parse_statements(text, file)
-    clean = blank_block_comments(text)
+    clean = blank_block_comments(text, file)
     buf = np.frombuffer(clean.encode("ascii"), np.uint8)
     line_starts = np.concatenate([[0], np.flatnonzero(buf == 10) + 1])
     builder, left = _TableBuilder(clean, file, line_starts), []
-    for statements, literals, positions, terms, tokens, count, at in _pieces(buf):
-        builder.add(statements, literals, positions, terms, tokens, count)
-        left.append(statements[statements[:, ACCEPTED] == 0])
-        if progress is not None:
-            progress(min(at, buf.shape[0]), buf.shape[0])
+    try:
+        for statements, literals, positions, terms, tokens, count, at in _pieces(buf):
+            builder.add(statements, literals, positions, terms, tokens, count)
+            left.append(statements[statements[:, ACCEPTED] == 0])
+            if progress is not None:
+                progress(min(at, buf.shape[0]), buf.shape[0])
+    except OverflowError:      # a number out of range: Lark says so, at its place
+        return parse_statements(text, file)
     scanned = builder.finish()
     left = np.concatenate(left) if left else np.empty((0, 4), np.int64)
     if not scanned:

@@ -10,6 +10,8 @@ from fractions import Fraction
 
 import numpy as np
 
+from ..errors import clip
+
 
 def to_float32(text: str, value: float) -> float:
     """The float32 nearest to the decimal ``text`` (whose float64 reading is ``value``)."""
@@ -28,7 +30,18 @@ def to_float32(text: str, value: float) -> float:
     return float(other) if closer_to_other else float(single)
 
 
+#: The largest magnitude a number may be written with: both readings must be finite.
+LARGEST = float(np.finfo(np.float32).max)
+
+
 def parse_number(text: str) -> tuple[float, float]:
-    """``(float64 value, float32 reading)`` of a number literal such as ``-1.5e3``."""
+    """``(float64 value, float32 reading)`` of a number literal such as ``-1.5e3``.
+
+    An ``OverflowError`` if a reading is infinite (``1e400``, or ``1e39`` in float32): the
+    profile decides which reading is computed with, and infinity is never what was meant."""
     value = float(text)
-    return value, to_float32(text, value)
+    single = to_float32(text, value)
+    if abs(single) == np.inf:
+        raise OverflowError(f"the number {clip(text)[0]} is out of range: at most {LARGEST:.7g} in magnitude "
+                            "(the largest 32-bit float)")
+    return value, single

@@ -17,7 +17,7 @@ from pathlib import Path
 from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
-from ..errors import Location, NeuraLogicLiteError, NeuraLogicLiteWarning, ParseError
+from ..errors import Location, NeuraLogicLiteError, NeuraLogicLiteWarning, ParseError, clip
 from ..memory import cycle_collection_paused
 from .ir import (Constant, Literal, Metadata, Negation, PredicateMetadata, PredicateOffset, TemplateMetadata,
                  Value, ValueKind, Variable, Weight, WeightMetadata, WeightRef, predicate)
@@ -265,7 +265,10 @@ class _ToIR(Transformer):
     def number(self, token):
         text = token.value
         self.last_line = token.line
-        return _Number(text, *parse_number(text), token.line, token.column)
+        try:
+            return _Number(text, *parse_number(text), token.line, token.column)
+        except OverflowError as e:
+            raise self._error(str(e), token) from None
 
     def vector(self, numbers):
         return _dense(ValueKind.VECTOR, (len(numbers),), [numbers], "[" + ", ".join(n[0] for n in numbers) + "]")
@@ -340,11 +343,12 @@ def _join_sparse_entries(raw: list[list]) -> list[tuple[tuple[int, ...], _Number
 _BLOCK_MARKS = re.compile(r"/\*|\*/|%")
 
 
-def blank_block_comments(text: str) -> str:
+def blank_block_comments(text: str, file: str | None = None) -> str:
     """Replace ``/* ... */`` comments (which may nest) by spaces, keeping lines and columns.
 
     A ``%`` line comment outside a block hides the marks on its line; inside a block it is
-    just text.  An unclosed block runs to the end of the file, as in the reference.
+    just text.  An unclosed block is a ``ParseError`` at its ``/*``: the reference lets it
+    hide the rest of the file, and a file that silently ends early helps nobody.
     """
     if "/*" not in text:
         return text
@@ -364,7 +368,7 @@ def blank_block_comments(text: str) -> str:
             if depth == 0:
                 _blank(chars, start, pos)
     if depth > 0:
-        _blank(chars, start, len(text))
+        raise ParseError("this '/*' comment is never closed (a '*/' is missing)", _location_at(text, start, file))
     return "".join(chars)
 
 
@@ -402,6 +406,14 @@ def _hint(expected: set[str], found: str) -> str:
     return ""
 
 
+def _location_at(text: str, offset: int, file: str | None) -> Location:
+    """The place of character ``offset`` of ``text``, with its line."""
+    start = text.rfind("\n", 0, offset) + 1
+    end = text.find("\n", offset)
+    line_text = text[start:end if end >= 0 else len(text)].rstrip("\r")
+    return Location(file, text.count("\n", 0, offset) + 1, offset - start + 1, line_text)
+
+
 def _convert(error: UnexpectedInput, text: str, file: str | None, parser: Lark) -> ParseError:
     line_text = text.splitlines()[error.line - 1] if 0 < error.line <= len(text.splitlines()) else ""
     location = Location(file, error.line, error.column, line_text)
@@ -416,7 +428,7 @@ def _convert(error: UnexpectedInput, text: str, file: str | None, parser: Lark) 
         if "DOT" in error.expected:
             message += " (the last statement is missing its final '.')"
     else:
-        found = str(error.token)
+        found = clip(str(error.token))[0]
         message = (f"unexpected {found!r}; expected {_describe(set(error.expected), parser)}"
                    + _hint(set(error.expected), found))
     return ParseError(message, location)
@@ -428,9 +440,10 @@ def parse_statements(text: str, file: str | None = None, comments_blanked: bool 
     ``comments_blanked``: block comments were already blanked (they are not looked for again)."""
     parser, transformer = _parser()
     transformer.file = file
+    blanked = text if comments_blanked else blank_block_comments(text, file)
     try:
         with cycle_collection_paused():
-            return parser.parse(text if comments_blanked else blank_block_comments(text))
+            return parser.parse(blanked)
     except UnexpectedInput as error:
         raise _convert(error, text, file, parser) from None
     except NeuraLogicLiteError as error:  # a transformer callback refused the input

@@ -160,11 +160,22 @@ def _id_linked(examples: list[_Parsed], lines: list[Clause], file: str | None) -
                              parsed.example.location)
         name = parsed.label[0].atom_text()
         e = parsed.example
-        by_id[name] = Example(e.facts, e.rules, name, e.location)
-    samples = []
+        _once(by_id, name, Example(e.facts, e.rules, name, e.location), f"the example id {name!r} is used twice")
+    samples, asked = [], {}
     for line in lines:
         name = line.heads[0].atom_text()
         if name not in by_id:
             raise InputError(f"query id {name!r} names no example in {file or 'examples'}", line.location)
-        samples.extend(Sample(_query(lit, line.location), by_id[name]) for lit in line.body)
+        for lit in line.body:
+            query = _query(lit, line.location)
+            _once(asked, (name, query.literal), query, f"example {name!r} is asked {query.literal} twice")
+            samples.append(Sample(query, by_id[name]))
     return samples
+
+
+def _once(seen: dict, key, item, what: str) -> None:
+    """Record ``item`` under ``key``; a key seen before is an error naming both places (a
+    later one would silently replace the earlier, or ask the same thing twice)."""
+    if key in seen:
+        raise InputError(f"{what}: first at {seen[key].location}", item.location)
+    seen[key] = item

@@ -24,13 +24,15 @@ from neuralogic_lite.language.sources import read_source
 
 SPACE = st.sampled_from([" ", "", "  ", "\n", "\t", " % a comment\n", "\r\n", " /* a block */ "])
 NAMES = st.sampled_from(["a", "bond", "c_22", "x-1", "h3", "import", "importx", "e"])
-CONSTANTS = st.sampled_from(["a", "d1_2", "7", "-3", "+4", "0.5", "1e3", "2.5E-2", '"a b"', '"%."', "x-y", "007"])
+CONSTANTS = st.sampled_from(["a", "d1_2", "7", "-3", "+4", "0.5", "1e3", "2.5E-2", '"a b"', '"%."', "x-y", "007",
+                             "1e999"])
 NUMBERS = st.sampled_from(["1", "0", "-1", "0.5", "+2.25", "1e2", "3.0e-1", "0.1"])
 
 
 @st.composite
 def value(draw) -> str:
-    kind = draw(st.sampled_from(["number", "vector", "dimensions", "fixed", "matrix", "sparse", "named", "bad"]))
+    kind = draw(st.sampled_from(["number", "vector", "dimensions", "fixed", "matrix", "sparse", "named", "bad",
+                                 "out of range"]))
     if kind == "number":
         return draw(NUMBERS)
     if kind == "vector":
@@ -45,6 +47,8 @@ def value(draw) -> str:
         return "[3|0:1]"
     if kind == "named":
         return "$w=1"
+    if kind == "out of range":
+        return draw(st.sampled_from(["1e400", "-1e39", "[1, 1e400]", "<2e39>", "1" + "0" * 40]))
     return draw(st.sampled_from(["[1 2]", "<1", "{}", "[a]", "1.", "[1,%c\n2]"]))
 
 
@@ -150,6 +154,10 @@ def test_fast_path_equals_lark(data):
     "a(\"x. y\"). b.",
     "a(1,). b(2).",                                               # a ',' with no constant after it
     "a(, 1).",
+    "a(1).\n1e400 b(2).",                                         # out of range: Lark's error, at its place
+    "1 q :- [1, 1e400] a(1).\nb(X) :- a(X).",
+    "a(1e999). 3e38 b(3).",                                       # a constant, and a number in range
+    "a(1). /* b(2).\n c(3).",                                      # an unclosed comment
 ])
 def test_chosen_cases(text):
     assert fast_reading(text) == lark_reading(text)
