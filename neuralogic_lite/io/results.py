@@ -9,12 +9,13 @@ import csv
 import io
 import json
 import math
+import shutil
 import tempfile
 from pathlib import Path
 
 import numpy as np
 
-from ..errors import InputError
+from ..errors import InputError, OutputError
 from .model_file import write_atomically
 
 
@@ -141,6 +142,17 @@ def write_results_somewhere(directory: Path, reports: list, summary: dict | None
     try:
         return directory, write_results(directory, reports, summary, folds), None
     except OSError as error:
+        why = _why(error)
+    rescue = None
+    try:
         rescue = Path(tempfile.mkdtemp(prefix="nlite-run-"))
-        why = f"{error.strerror or error}{f': {error.filename}' if error.filename else ''}"
         return rescue, write_results(rescue, reports, summary, folds), why
+    except OSError as error:
+        if rescue is not None:
+            shutil.rmtree(rescue, ignore_errors=True)
+        raise OutputError(f"could not write the results to {directory} ({why}), nor to a temporary folder "
+                          f"({_why(error)}): the trained model is lost") from None
+
+
+def _why(error: OSError) -> str:
+    return f"{error.strerror or error}{f': {error.filename}' if error.filename else ''}"

@@ -6,6 +6,7 @@ without a traceback, and that nothing written earlier is lost or half-written.
 from __future__ import annotations
 
 import csv
+import errno
 import io
 import json
 import os
@@ -14,6 +15,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -21,7 +23,9 @@ import numpy as np
 import pytest
 
 from neuralogic_lite import load_samples, parse_template
+from neuralogic_lite.errors import OutputError
 from neuralogic_lite.experiment import cross_validate
+from neuralogic_lite.io import results
 from neuralogic_lite.learning import metrics
 from neuralogic_lite.model import Model
 from neuralogic_lite.settings import profile
@@ -126,6 +130,27 @@ def test_a_write_that_fails_after_training_keeps_the_model_elsewhere(tmp_path):
         assert out.read_text() == "mine\n"
     finally:
         shutil.rmtree(rescue)
+
+
+def test_a_full_disk_sends_the_results_to_a_temporary_folder_or_says_they_are_lost(tmp_path, monkeypatch):
+    """Disk full at --out: a temporary folder instead; full there too: one error, no traceback."""
+    written = []
+
+    def write_results(directory, *rest):
+        if directory == tmp_path or len(written) > 1:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        written.append(directory)
+        return []
+
+    monkeypatch.setattr(results, "write_results", write_results)
+    where, notes, why = results.write_results_somewhere(tmp_path, [], None, None)
+    assert where == written[0] != tmp_path and why == "No space left on device"
+    where.rmdir()
+    written.append(where)
+    before = set(Path(tempfile.gettempdir()).glob("nlite-run-*"))
+    with pytest.raises(OutputError, match="nor to a temporary folder .* the trained model is lost"):
+        results.write_results_somewhere(tmp_path, [], None, None)
+    assert set(Path(tempfile.gettempdir()).glob("nlite-run-*")) == before      # no empty folder left
 
 
 # ----------------------------------------------------------------------------- signals
