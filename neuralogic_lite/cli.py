@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import functools
 import json
+import signal
 import sys
+import threading
 import time
 import warnings
 from pathlib import Path
@@ -11,7 +13,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .errors import InputError, NeuraLogicLiteError, NeuraLogicLiteWarning
+from .errors import InputError, NeuraLogicLiteError, NeuraLogicLiteWarning, OutputError
 from .language import load_samples, load_template, parse_statements_file
 from .language.sources import guess_role, standard_files
 from .language.summary import summarize_examples, summarize_queries, summarize_template
@@ -19,13 +21,14 @@ from .settings import DTYPES, PROFILES, profile
 
 
 def _clean_errors(command):
-    """Library errors become one message on stderr and exit code 1; warnings print once; a
-    first compile of the kernels is announced."""
+    """Library errors become one message on stderr and exit code 1; warnings print once;
+    Ctrl-C and SIGTERM stop the command alike (see ``_Interrupt``); a first compile of the
+    kernels is announced."""
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
         from .jit import compiling
         compiling.hook = _announce_compiling
-        with warnings.catch_warnings(record=True) as caught:
+        with warnings.catch_warnings(record=True) as caught, _INTERRUPT:
             warnings.simplefilter("always", NeuraLogicLiteWarning)
             try:
                 return command(*args, **kwargs)
@@ -33,8 +36,8 @@ def _clean_errors(command):
                 click.echo(f"error: {error}", err=True)
                 sys.exit(1)
             except KeyboardInterrupt:
-                click.echo("interrupted", err=True)
-                sys.exit(130)
+                click.echo(f"interrupted by {_INTERRUPT.name}", err=True)
+                sys.exit(_INTERRUPT.exit_code)
             finally:
                 _print_warnings(caught)
     return wrapper
@@ -47,6 +50,44 @@ def _announce_compiling() -> None:
     compiling.hook = None
     tqdm.write(f"compiling kernels for this machine (first run only, about {compiling.FIRST_RUN_S} s) ...",
                file=sys.stderr)
+
+
+class _Interrupt:
+    """While a command runs, SIGINT (Ctrl-C) and SIGTERM both raise KeyboardInterrupt, which
+    training catches to keep its best model and write its results; the exit code is 128 plus
+    the signal's number (130, 143).  A signal the caller ignores stays ignored."""
+
+    def __init__(self):
+        self.signal = signal.SIGINT
+        self.previous: dict = {}
+
+    def _stop(self, number, frame):
+        self.signal = signal.Signals(number)
+        raise KeyboardInterrupt
+
+    def __enter__(self):
+        self.signal = signal.SIGINT
+        if threading.current_thread() is threading.main_thread():
+            for number in (signal.SIGINT, signal.SIGTERM):
+                handler = signal.getsignal(number)
+                if handler in (signal.default_int_handler, signal.SIG_DFL):
+                    self.previous[number] = signal.signal(number, self._stop)
+        return self
+
+    def __exit__(self, *exc):
+        while self.previous:
+            signal.signal(*self.previous.popitem())
+
+    @property
+    def name(self) -> str:
+        return self.signal.name
+
+    @property
+    def exit_code(self) -> int:
+        return 128 + self.signal
+
+
+_INTERRUPT = _Interrupt()
 
 
 def _print_warnings(caught) -> None:
@@ -355,13 +396,15 @@ def training_options(command):
 @click.option("--val-queries", type=click.Path(path_type=Path), help="Validation queries.")
 @click.option("--test-examples", type=click.Path(path_type=Path), help="Test examples.")
 @click.option("--test-queries", type=click.Path(path_type=Path), help="Test queries.")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
-              help="Write results.json, predictions.csv, learning_curve.png and model.txt here.")
+@click.option("--out", type=click.Path(path_type=Path),
+              help="Write results.json, predictions.csv, learning_curve.png and model.txt into this folder "
+                   "(checked before training).")
+@click.option("--overwrite", is_flag=True, help="Let --out replace the files of an earlier run.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
 @_clean_errors
-def train(inputs, profile_name, xval, val_examples, val_queries, test_examples, test_queries, out, quiet, as_json,
-          **options) -> None:
+def train(inputs, profile_name, xval, val_examples, val_queries, test_examples, test_queries, out, overwrite, quiet,
+          as_json, **options) -> None:
     """Train a template on examples and report train, validation and test metrics.
 
     INPUTS are TEMPLATE EXAMPLES [QUERIES], or one directory with template.txt and
@@ -373,7 +416,13 @@ def train(inputs, profile_name, xval, val_examples, val_queries, test_examples, 
         nlite train mutagenesis/ --profile iclr2021 --xval 5 --quiet
     """
     from .experiment import cross_validate, run
+    from .io.results import check_directory, write_results_somewhere
     settings = _settings(profile_name, **options)
+    if out is not None:
+        try:
+            check_directory(out, overwrite)
+        except InputError as error:
+            raise click.BadParameter(error.message, param_hint="'--out'") from None
     template_path, examples, queries = _inputs(inputs)
     template = _load_template(template_path)
     if len(inputs) == 1:   # a directory: its standard validation and test files
@@ -393,14 +442,9 @@ def train(inputs, profile_name, xval, val_examples, val_queries, test_examples, 
             else:
                 reports, summary = [run(template, samples, settings, validation, test, progress.epoch,
                                         loading.building)], None
-    notes = []
+    notes, failure = [], None
     if out is not None:
-        from .io.results import write_json, write_run
-        for f, report in enumerate(reports):
-            notes += write_run(out / f"fold_{f}" if xval else out, report)
-        if summary is not None:
-            write_json(out / "results.json", {"folds": xval, "summary": summary,
-                                              "settings": reports[0].as_json()["settings"]})
+        out, notes, failure = write_results_somewhere(out, reports, summary, xval)
     if as_json:
         data = {"runs": [r.as_json() for r in reports]}
         if summary is not None:
@@ -411,10 +455,15 @@ def train(inputs, profile_name, xval, val_examples, val_queries, test_examples, 
         _print_results(reports, summary)
     for note in notes:
         click.echo(f"note: {note}", err=True)
-    if any(r.stopped == "interrupted" for r in reports):
-        click.echo(f"interrupted: kept the best model so far (epoch {reports[-1].best_epoch})"
-                   + (f", results written to {out}" if out else ""), err=True)
-        sys.exit(130)
+    if failure is not None:
+        raise OutputError(f"could not write the results to the --out folder ({failure}); the model and the "
+                          f"results are in {out} instead")
+    if reports[-1].stopped is not None or len(reports) < (xval or 1):
+        kept = (f"{sum(r.stopped is None for r in reports)} of {xval} folds finished"
+                if xval else f"kept the best model so far (epoch {reports[-1].best_epoch})")
+        click.echo(f"interrupted by {_INTERRUPT.name}: {kept}" + (f", results written to {out}" if out else ""),
+                   err=True)
+        sys.exit(_INTERRUPT.exit_code)
 
 
 class _Progress:
@@ -450,7 +499,7 @@ def _print_results(reports, summary) -> None:
     columns = ["loss", "mse", "accuracy", "best_accuracy", "auc", "dispersion"]
 
     def row(name, metrics):
-        cells = [f"{metrics[c]:.4f}" if c in metrics and metrics[c] == metrics[c] else "-" for c in columns]
+        cells = [f"{metrics[c]:.4f}" if c in metrics else "-" for c in columns]
         click.echo(f"{name:<12}" + "".join(f"{cell:>14}" for cell in cells))
 
     click.echo(f"{'':<12}" + "".join(f"{c:>14}" for c in columns))
@@ -479,7 +528,8 @@ def _print_results(reports, summary) -> None:
 @click.argument("model_path", metavar="MODEL", type=click.Path(path_type=Path))
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-@click.option("--csv", "as_csv", is_flag=True, help="Print CSV: sample, query, target, output.")
+@click.option("--csv", "as_csv", is_flag=True,
+              help="Print CSV: set, sample, query, target, output (the columns of predictions.csv).")
 @_clean_errors
 def predict(model_path, inputs, as_json, as_csv) -> None:
     """Outputs of a trained model (model.txt from `nlite train --out`) for new data.
@@ -489,21 +539,26 @@ def predict(model_path, inputs, as_json, as_csv) -> None:
         nlite predict runs/gcn/model.txt datasets/molecules/examples.txt --csv > predictions.csv
     """
     from .experiment import _predictions
+    from .io.model_file import random_weights
+    from .io.results import _clean, predictions_csv
     from .model import Model
     if len(inputs) not in (1, 2):
         raise InputError("give EXAMPLES [QUERIES] after the model")
     model = Model.load(model_path)
+    drawn = random_weights(model_path, model.weights)
+    if drawn:
+        warnings.warn(f"{model_path} is not a trained model (no {model_path.name}.npz beside it, and "
+                      f"{len(drawn)} weight(s) without a value, such as {drawn[0]}): those weights are random, "
+                      f"so are the outputs", NeuraLogicLiteWarning)
     built, _ = _built(model, inputs[0], inputs[1] if len(inputs) == 2 else None)
     predictions, metrics = _predictions(model, built)
     rows = list(zip(predictions.queries, predictions.targets, predictions.outputs))
     if as_json:
-        click.echo(json.dumps({"queries": predictions.queries, "outputs": [_plain(o) for o in predictions.outputs],
-                               "targets": [None if t != t else t for t in (_plain(t) for t in predictions.targets)],
-                               "metrics": metrics}))
+        click.echo(json.dumps(_clean({"queries": predictions.queries,
+                                      "outputs": [_plain(o) for o in predictions.outputs],
+                                      "targets": [_plain(t) for t in predictions.targets], "metrics": metrics})))
     elif as_csv:
-        click.echo("sample,query,target,output")
-        for i, (query, target, output) in enumerate(rows):
-            click.echo(f"{i},\"{query}\",{json.dumps(_plain(target))},{json.dumps(_plain(output))}")
+        click.echo(predictions_csv({"predict": predictions}), nl=False)
     else:
         for i, (query, target, output) in enumerate(rows):
             click.echo(f"{i:>6}  {query}  output {_plain(output)}  target {_plain(target)}")

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import InputError, NeuraLogicLiteError
+from .errors import InputError, NeuraLogicLiteError, OutputError
 from .network.graph import Kind, NeuralGraph
 from .ops import Op
 
@@ -139,19 +139,25 @@ def _title(built, graph: NeuralGraph, sample: int, neurons: np.ndarray) -> str:
 
 def render(dot_text: str, path: str | os.PathLike) -> Path:
     """Write ``dot_text`` to ``path``: as it is for ``.dot``, drawn by Graphviz's ``dot`` program for
-    ``.svg``, ``.png`` or ``.pdf``.  Returns the path written."""
+    ``.svg``, ``.png`` or ``.pdf``.  Returns the path written.  Without Graphviz, the DOT text
+    is written beside (``path`` with ``.dot``) and the error says so."""
     path = Path(path)
     fmt = path.suffix.lower().lstrip(".")
     if fmt not in FORMATS:
         raise InputError(f"cannot draw to '{path.name}': the file name should end in "
                          f"{', '.join('.' + f for f in FORMATS)}")
     if fmt == "dot":
-        path.write_text(dot_text, encoding="utf-8")
+        try:
+            path.write_text(dot_text, encoding="utf-8")
+        except OSError as error:
+            raise OutputError(f"cannot write {path}: {error.strerror or error}") from None
         return path
     program = shutil.which("dot")
-    if program is None:
+    if program is None:    # the drawing is not lost: its DOT text goes beside, for any Graphviz viewer
+        dot_path = render(dot_text, path.with_suffix(".dot"))
         raise NeuraLogicLiteError(f"drawing a .{fmt} file needs Graphviz's 'dot' program, which is not installed "
-                                  f"(e.g. 'apt install graphviz' or 'brew install graphviz'); write a .dot file instead")
+                                  f"(e.g. 'apt install graphviz' or 'brew install graphviz'); wrote the DOT text "
+                                  f"to {dot_path} instead")
     result = subprocess.run([program, f"-T{fmt}", "-o", str(path)], input=dot_text.encode("utf-8"),
                             capture_output=True)
     if result.returncode != 0:

@@ -82,6 +82,10 @@ class InputError(NeuraLogicLiteError):
     """Files that cannot be read or paired: missing files, import cycles, sample layouts."""
 
 
+class OutputError(NeuraLogicLiteError):
+    """Results or models that could not be written (the message says where they went instead)."""
+
+
 class TemplateError(NeuraLogicLiteError):
     """A well-formed template that means nothing: arity clashes, shapes, unknown functions."""
 

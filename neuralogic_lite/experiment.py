@@ -45,6 +45,10 @@ class Report:
     stopped: str | None = None
     model: Model | None = None
 
+    def about(self) -> dict:
+        """What a saved model says of itself: the epoch kept and its metrics per set."""
+        return {"epoch": self.best_epoch, "stopped": self.stopped, "metrics": self.metrics}
+
     def as_json(self) -> dict:
         return {"settings": dataclasses.asdict(self.settings), "metrics": self.metrics, "sizes": self.sizes,
                 "timings_s": self.timings, "best_epoch": self.best_epoch, "stopped": self.stopped,
@@ -122,18 +126,34 @@ def folds(samples: Sequence[Sample], k: int, seed: int) -> list[list[int]]:
 def cross_validate(template: Template, samples: Sequence[Sample], settings: Settings, k: int,
                    on_epoch: Callable[[int, dict], None] | None = None,
                    on_build: Callable[[str, str, int, int], None] | None = None) -> tuple[list[Report], dict]:
-    """``k`` runs, each testing on one fold; returns the reports and the mean and std per metric."""
+    """``k`` runs, each testing on one fold; returns the reports and the mean and std per metric.
+
+    An interruption (Ctrl-C, or SIGTERM from the CLI) ends the whole cross-validation: the
+    reports of the folds so far are returned (the last one ``stopped``), and the summary
+    counts the finished folds only."""
     samples = list(samples)
-    reports = []
+    reports: list[Report] = []
     for f, held_out in enumerate(folds(samples, k, settings.seed)):
         chosen = set(held_out)
         train = [s for i, s in enumerate(samples) if i not in chosen]
         callback = (lambda record, f=f: on_epoch(f, record)) if on_epoch else None
-        reports.append(run(template, train, settings, test=[samples[i] for i in held_out], on_epoch=callback,
-                           on_build=on_build))
-    summary: dict[str, dict[str, tuple[float, float]]] = {}
+        try:
+            reports.append(run(template, train, settings, test=[samples[i] for i in held_out], on_epoch=callback,
+                               on_build=on_build))
+        except KeyboardInterrupt:       # while building a fold: the folds before it still count
+            if not reports:
+                raise
+            break
+        if reports[-1].stopped is not None:     # one Ctrl-C ends the whole run, not one fold
+            break
+    return reports, _summary([r for r in reports if r.stopped is None])
+
+
+def _summary(reports: list[Report]) -> dict[str, dict[str, tuple[float, float]]]:
+    """The mean and standard deviation of every metric all ``reports`` have, per split."""
+    summary = {}
     for split in ("train", "test"):
-        names = set.intersection(*(set(r.metrics.get(split, {})) for r in reports))
+        names = set.intersection(*(set(r.metrics.get(split, {})) for r in reports)) if reports else set()
         summary[split] = {m: (float(np.mean([r.metrics[split][m] for r in reports])),
                               float(np.std([r.metrics[split][m] for r in reports]))) for m in sorted(names)}
-    return reports, summary
+    return summary

@@ -167,14 +167,15 @@ class Model:
         load_state_dict(self.weights, self.values, values)
 
     # -- files
-    def save(self, path: str | os.PathLike) -> tuple[Path, Path]:
+    def save(self, path: str | os.PathLike, about: dict | None = None) -> tuple[Path, Path]:
         """Write the model: the template with its learned values in place (readable by the
-        reference engine) and, beside it, ``path.npz`` with the exact parameters and settings."""
+        reference engine) and, beside it, ``path.npz`` with the exact parameters and settings.
+        ``about`` (the epoch kept and its metrics, ``Report.about()``) goes into its header."""
         text = export_template(self.template, self.weights, self.values, self.settings, self.identity_outputs)
         loss = self.loss.name if self.loss is not None else None
         embeddings = {atom: vector.tolist() for atom, vector in self.embeddings.items()}
         return model_file.save(path, text, self.values, self.weights, self.settings,
-                               {"loss": loss, "embeddings": embeddings})
+                               {"loss": loss, "embeddings": embeddings}, about)
 
     @classmethod
     def load(cls, path: str | os.PathLike, settings: Settings | None = None) -> "Model":

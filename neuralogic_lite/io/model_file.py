@@ -5,8 +5,10 @@ so learned values are written as vectors (``[0.1234...]`` for a scalar, ``[a, b]
 column) or sparse matrices (``[1,3|(0,0:a), ...]`` for a row vector, ``[r,c|...]`` for a
 matrix): full double precision in both engines.  Functions the settings supplied by default
 (activations, aggregations, combinations) are written out as metadata, so the file computes
-the same under any engine's defaults.  A ``.npz`` beside the text holds the parameter vector
-and the settings, for exact reloading by neuralogic_lite.
+the same under any engine's defaults.  A ``header`` comment names the date, the epoch kept
+with its metrics and the settings, and the template's own ``%`` comment lines are kept.  A
+``.npz`` beside the text holds the parameter vector and the settings, for exact reloading by
+neuralogic_lite.
 """
 from __future__ import annotations
 
@@ -14,6 +16,9 @@ import dataclasses
 import json
 import os
 import tempfile
+import textwrap
+import zipfile
+from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +30,8 @@ from ..language.symbols import PREDICATES
 from ..network.weights import WeightTable
 from ..ops import split_legacy
 
+HEADER = "% model written by neuralogic_lite"    # how a model file starts (see ``header``)
+
 
 def _literal(block: np.ndarray) -> Value:
     """A learned (rows, cols) block as a double-precision literal the reference reads back exactly."""
@@ -33,6 +40,7 @@ def _literal(block: np.ndarray) -> Value:
     if cols == 1:
         text = "[" + ", ".join(repr(x) for x in flat) + "]"
         return Value(ValueKind.VECTOR, (rows,), tuple(flat), tuple(flat), text)
+    # sparse even when small: the reference's builder fails on dense rows ([[a, b] [c, d]]);
     # ': ' with a space: the reference's lexer reads ':-' in '(0,1:-2.5)' as the rule arrow
     entries = ", ".join(f"({i},{j}: {flat[i * cols + j]!r})" for i in range(rows) for j in range(cols))
     return Value(ValueKind.MATRIX, (rows, cols), tuple(flat), tuple(flat), f"[{rows},{cols}|{entries}]")
@@ -103,7 +111,47 @@ def export_template(template: Template, weights: WeightTable, values: np.ndarray
         activation = "identity" if predicate in identity_outputs else settings.atom_activation
         statements.append(PredicateMetadata(name, arity, Metadata((("activation", activation),
                                                                    ("combination", settings.atom_combination)))))
-    return str(Template(tuple(statements), template.source))
+    return _with_comments(statements, template.source)
+
+
+def _with_comments(statements: list, source: str | None) -> str:
+    """One statement a line, with the whole-line ``%`` comments of the template's file kept
+    before the statement that followed them (those after the last statement at the end)."""
+    comments = _line_comments(source)
+    lines = []
+    for statement in statements:
+        location = statement.location
+        if location is not None and location.file == source:
+            while comments and comments[0][0] < location.line:
+                lines.append(comments.pop(0)[1])
+        lines.append(str(statement))
+    lines += [text for _, text in comments]
+    return "".join(f"{line}\n" for line in lines)
+
+
+def _line_comments(source: str | None) -> list[tuple[int, str]]:
+    """(line number, text) of every line of ``source`` that is a ``%`` comment, but for the
+    ``header`` of a model saved before (a model loaded and saved again gets a new one)."""
+    try:
+        lines = Path(source).read_text(encoding="utf-8").splitlines() if source else []
+    except (OSError, UnicodeDecodeError):
+        return []
+    start = lines.index("") + 1 if lines and lines[0].startswith(HEADER) and "" in lines else 0
+    return [(n, line.strip()) for n, line in enumerate(lines[start:], start + 1) if line.lstrip().startswith("%")]
+
+
+def header(settings, about: dict | None = None) -> str:
+    """The comment a model file starts with: what wrote it and when, the epoch it keeps with
+    its metrics, and the settings it was trained with; a blank line ends it."""
+    from .. import __version__
+    lines = [f"{HEADER[2:]} {__version__} on {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC"]
+    if about:
+        lines.append(f"kept: epoch {about['epoch']}" + (f" ({about['stopped']})" if about.get("stopped") else ""))
+        lines += [f"{split}: " + ", ".join(f"{name} {value:.4g}" for name, value in metrics.items())
+                  for split, metrics in about.get("metrics", {}).items() if metrics]
+    pairs = ", ".join(f"{key}={value}" for key, value in dataclasses.asdict(settings).items())
+    lines += textwrap.wrap(f"settings: {pairs}", 100, subsequent_indent="  ", break_on_hyphens=False)
+    return "".join(f"% {line}\n" for line in lines) + "\n"
 
 
 def write_atomically(path: Path, data: bytes) -> None:
@@ -123,10 +171,11 @@ def write_atomically(path: Path, data: bytes) -> None:
 
 
 def save(path: str | os.PathLike, text: str, values: np.ndarray, weights: WeightTable, settings,
-         extra: dict | None = None) -> tuple[Path, Path]:
-    """Write the model text to ``path`` and its parameters to ``path`` + ``.npz``."""
+         extra: dict | None = None, about: dict | None = None) -> tuple[Path, Path]:
+    """Write the model text to ``path``, under a ``header`` comment, and its parameters to
+    ``path`` + ``.npz``.  ``about``: the epoch kept and its metrics, for the header."""
     path = Path(path)
-    write_atomically(path, text.encode())
+    write_atomically(path, (header(settings, about) + text).encode())
     meta = {"settings": dataclasses.asdict(settings), "names": weights.names[:weights.template_count],
             "rows": weights.rows[:weights.template_count], "cols": weights.cols[:weights.template_count],
             **(extra or {})}
@@ -138,6 +187,14 @@ def save(path: str | os.PathLike, text: str, values: np.ndarray, weights: Weight
     return path, npz
 
 
+def random_weights(path: str | os.PathLike, weights: WeightTable) -> list[str]:
+    """The weights a model file leaves to chance: none when its ``.npz`` is beside it, else
+    those the text gives a shape but no value (a plain template, not a trained model)."""
+    if Path(path).with_name(Path(path).name + ".npz").is_file():
+        return []
+    return [weights.names[w] for w in range(weights.template_count) if weights.initial[w] is None]
+
+
 def load_parameters(path: str | os.PathLike) -> tuple[np.ndarray, dict] | None:
     """``(values, meta)`` from the ``.npz`` beside a model file, or None when there is none."""
     npz = Path(path).with_name(Path(path).name + ".npz")
@@ -146,5 +203,6 @@ def load_parameters(path: str | os.PathLike) -> tuple[np.ndarray, dict] | None:
     try:
         with np.load(npz) as data:
             return data["values"].copy(), json.loads(str(data["meta"]))
-    except (OSError, KeyError, ValueError) as e:
-        raise InputError(f"{npz}: not a neuralogic_lite parameter file ({e})") from None
+    except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile) as e:   # empty, truncated, foreign
+        raise InputError(f"{npz}: not a neuralogic_lite parameter file, or damaged ({e or 'empty'}); "
+                         f"save the model again, or delete it to read {Path(path).name} alone") from None

@@ -67,6 +67,8 @@ def dispersion(outputs, targets) -> float:
 def ranking(outputs, targets, groups: list) -> tuple[float, dict[int, float]]:
     """(MRR, {k: HITS@k}) of the positives, each ranked within its group (ties: average)."""
     y, t = _scalars(outputs, targets)
+    if np.isnan(y).any():
+        return float("nan"), {}
     by_group: dict = {}
     for i, g in enumerate(groups):
         by_group.setdefault(g, []).append(i)
@@ -85,7 +87,8 @@ def ranking(outputs, targets, groups: list) -> tuple[float, dict[int, float]]:
 
 
 def summary(outputs, targets, classification: bool, loss: float | None = None) -> dict[str, float]:
-    """The standard metrics of a run, by name."""
+    """The standard metrics of a run, by name.  Outputs that hold NaN make every metric NaN:
+    NaN compares false with any threshold, which would read as a real (wrong) score."""
     out: dict[str, float] = {}
     if loss is not None:
         out["loss"] = float(loss)
@@ -96,4 +99,6 @@ def summary(outputs, targets, classification: bool, loss: float | None = None) -
             out["best_accuracy"] = best_threshold_accuracy(outputs, targets)[0]
             out["auc"] = auc_roc(outputs, targets)
             out["dispersion"] = dispersion(outputs, targets)
+    if any(np.isnan(o).any() for o in outputs):
+        out = dict.fromkeys(out, float("nan"))
     return out
