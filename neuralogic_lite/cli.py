@@ -13,11 +13,12 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .errors import InputError, NeuraLogicLiteError, NeuraLogicLiteWarning, OutputError
+from .errors import InputError, NeuraLogicLiteError, NeuraLogicLiteWarning, OutputError, SettingError
 from .language import load_samples, load_template, parse_statements_file
-from .language.sources import guess_role, standard_files
+from .language.samples import read_statements
+from .language.sources import ROLES, role_in_name, standard_files
 from .language.summary import summarize_examples, summarize_queries, summarize_template
-from .settings import DTYPES, PROFILES, profile
+from .settings import CHOICES, DEFAULT_PROFILE, PROFILES, profile
 
 
 def _clean_errors(command):
@@ -111,57 +112,6 @@ def _load_template(path: Path):
     return load_template(path, imports_anywhere=imports_anywhere)
 
 
-# ----------------------------------------------------------------------------- check
-@main.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--as", "role", type=click.Choice(["template", "examples", "queries"]),
-              help="Read every FILE in this role (default: guessed from the file name).")
-def check(files: tuple[Path, ...], role: str | None) -> None:
-    """Parse templates, examples and queries files and summarise them.
-
-    A directory stands for its standard files (template.txt, trainExamples.txt, ...).
-    The role of a file is guessed from its name: '*quer*' is a queries file, '*exampl*' an
-    examples file, anything else a template.
-
-    \b
-    Example:
-        nlite check templates/gcn.txt datasets/xor/examples.txt
-    """
-    failed = 0
-    for path, file_role in _expand(files, role):
-        try:
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always", NeuraLogicLiteWarning)
-                click.echo(f"{path}: ok, {_summary(path, file_role)}")
-            _print_warnings(caught)
-        except NeuraLogicLiteError as error:
-            click.echo(f"error: {error}", err=True)
-            failed += 1
-    if failed:
-        click.echo(f"{failed} of {len(files)} file(s) failed", err=True)
-        sys.exit(1)
-
-
-def _expand(files, role):
-    for path in files:
-        if path.is_dir():
-            found = standard_files(path)
-            for file_role, file in (("template", found.template), ("examples", found.train_examples),
-                                    ("queries", found.train_queries), ("examples", found.test_examples),
-                                    ("queries", found.test_queries)):
-                if file is not None:
-                    yield file, file_role
-        else:
-            yield path, role or guess_role(path)
-
-
-def _summary(path: Path, role: str) -> str:
-    if role == "template":
-        return str(summarize_template(_load_template(path)))
-    statements = parse_statements_file(path)
-    return summarize_examples(statements) if role == "examples" else summarize_queries(statements)
-
-
 # ----------------------------------------------------------------------------- shared options
 def _inputs(paths: tuple[Path, ...]) -> tuple[Path, Path, Path | None]:
     """TEMPLATE EXAMPLES [QUERIES], or one directory of standard file names."""
@@ -176,37 +126,54 @@ def _inputs(paths: tuple[Path, ...]) -> tuple[Path, Path, Path | None]:
     return paths[0], paths[1], paths[2] if len(paths) == 3 else None
 
 
-def settings_options(command):
-    """The options that choose a profile and change its settings."""
-    options = [
-        click.option("--profile", "profile_name", type=click.Choice(sorted(PROFILES)), default="neuralogic",
-                     show_default=True, help="Default functions, loss and optimizer (see docs/semantics.md)."),
-        click.option("--lift", type=click.Choice(["none", "structural", "value"]),
-                     help="Network compression [structural]."),
-        click.option("--prune", type=click.Choice(["off", "lossless", "reference"]), help="Chain pruning [lossless]."),
-        click.option("--iso-decimals", type=int, help="Value lifting: digits compared [12]."),
-        click.option("--iso-inits", type=int, help="Value lifting: random draws compared [1]."),
-        click.option("--batch-lift/--no-batch-lift", default=None,
-                     help="Also merge equal neurons across examples, so minibatches compute them once [off]."),
-    ]
+def _setting(flag: str, field: str, help: str, **kwargs):
+    """An option that changes the setting ``field``: its choices are the library's, and its help
+    ends with the default under every profile, so neither can drift from the library."""
+    if field in CHOICES:
+        kwargs["type"] = click.Choice(CHOICES[field])
+    return click.option(flag, field, default=None, help=f"{help} {_defaults(field)}.", **kwargs)
+
+
+def _defaults(field: str) -> str:
+    """``[3000; iclr2021: 1000; pyneuralogic: 100]``: the default profile's value, then the others that differ."""
+    def shown(value) -> str:
+        return ("on" if value else "off") if isinstance(value, bool) else str(value)
+    usual = getattr(PROFILES[DEFAULT_PROFILE], field)
+    others = [f"{name}: {shown(getattr(s, field))}" for name, s in PROFILES.items() if getattr(s, field) != usual]
+    return "[" + "; ".join([shown(usual), *others]) + "]"
+
+
+def _options(command, options):
     for option in reversed(options):
         command = option(command)
     return command
 
 
+def settings_options(command):
+    """The options that choose a profile and change its settings."""
+    return _options(command, [
+        click.option("--profile", "profile_name", type=click.Choice(list(PROFILES)), default=DEFAULT_PROFILE,
+                     show_default=True, help="Default functions, loss and optimizer (see docs/semantics.md)."),
+        _setting("--lift", "lift", "Network compression"),
+        _setting("--prune", "prune", "Chain pruning"),
+        _setting("--iso-decimals", "iso_decimals", "Value lifting: digits compared", type=int),
+        _setting("--iso-inits", "iso_inits", "Value lifting: random draws compared", type=int),
+        _setting("--batch-lift/--no-batch-lift", "batch_lift",
+                 "Also merge equal neurons across examples, so minibatches compute them once"),
+        _setting("--cycles", "cycles", "A cycle in the ground network: an error, or cut its back edges as the "
+                 "reference does"),
+    ])
+
+
 def _settings(profile_name: str, **changes):
-    from .ops import AGGREGATION, TRANSFORMATION, lookup
-    changes = {k: v for k, v in changes.items() if v is not None}
-    for key, role in (("atom_activation", TRANSFORMATION), ("rule_activation", TRANSFORMATION),
-                      ("aggregation", AGGREGATION)):
-        if key in changes:
-            lookup(changes[key], role)   # an unknown name: a clear error with the closest one
-    for key in ("epochs", "batch_size"):
-        if key in changes and changes[key] < 1:
-            raise InputError(f"--{key.replace('_', '-')} must be at least 1, not {changes[key]}")
-    if changes.get("learning_rate") is not None and not changes["learning_rate"] > 0:
-        raise InputError(f"--lr must be positive, not {changes['learning_rate']}")
-    return profile(profile_name, **changes)
+    """The profile with the options given; a value the settings reject is a usage error of its
+    option (exit code 2), with what the setting accepts."""
+    try:
+        return profile(profile_name, **{k: v for k, v in changes.items() if v is not None})
+    except SettingError as error:
+        context = click.get_current_context()
+        option = next((p for p in context.command.params if p.name == error.setting), None)
+        raise click.BadParameter(f"{error.value!r} {error.problem}", context, option) from None
 
 
 def _build(paths, settings):
@@ -268,6 +235,101 @@ class _LoadProgress:
         bar.update(done - bar.n)
 
 
+# ----------------------------------------------------------------------------- check
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--as", "role", type=click.Choice(list(ROLES)),
+              help="Read every FILE in this role (default: guessed from the file name).")
+@settings_options
+@_clean_errors
+def check(files: tuple[Path, ...], role: str | None, profile_name: str, **options) -> None:
+    """Parse templates, examples and queries files and summarise them; given a template and
+    its examples (and queries), also ground and build them as `train` would, without training.
+
+    A directory stands for its standard files (template.txt, trainExamples.txt, ...).
+    The role of a file is guessed from its name: '*quer*' is a queries file, '*exampl*' an
+    examples file, '*templ*' a template; a name that says none is read as a template (and
+    check says so: use --as).
+
+    \b
+    Examples:
+        nlite check templates/gcn.txt datasets/molecules/examples.txt
+        nlite check data/molecules/
+    """
+    settings = _settings(profile_name, **options)
+    read: dict[str, list[Path]] = {name: [] for name in ROLES}
+    ok = []
+    for path, file_role, guessed in _expand(files, role):
+        note = f"\n  read as {_article(file_role)} (guessed from the name; use --as)" if guessed else ""
+        ok.append(_checked(path, lambda: _summary(path, file_role) + note))
+        if ok[-1]:
+            read[file_role].append(path)
+    if not all(ok):
+        click.echo(f"{ok.count(False)} of {len(ok)} file(s) failed", err=True)
+        sys.exit(1)
+    together = _together(read)
+    if together is not None and not _checked("build", lambda: _built_summary(together, settings)):
+        sys.exit(1)
+
+
+def _checked(what, summary) -> bool:
+    """Print ``what: ok, summary()``, or its error; whether it was ok."""
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", NeuraLogicLiteWarning)
+            click.echo(f"{what}: ok, {summary()}")
+        _print_warnings(caught)
+        return True
+    except NeuraLogicLiteError as error:
+        _print_warnings(caught)
+        click.echo(f"error: {error}", err=True)
+        return False
+
+
+def _article(role: str) -> str:
+    return {"template": "a template", "examples": "an examples file", "queries": "a queries file"}[role]
+
+
+def _expand(files, role):
+    """Each file to check, its role, and whether that role is a guess (the name does not say it)."""
+    for path in files:
+        if not path.is_dir():
+            named = role or role_in_name(path)
+            yield path, named or "template", named is None
+            continue
+        found = standard_files(path)
+        roles = [(found.template, "template"), (found.train_examples, "examples"), (found.train_queries, "queries"),
+                 (found.test_examples, "examples"), (found.test_queries, "queries")]
+        if not any(file for file, _ in roles):
+            raise InputError(f"{path}: none of the standard files (template.txt, trainExamples.txt or examples.txt, "
+                             "trainQueries.txt or queries.txt, testExamples.txt, ...) is in it")
+        yield from ((file, file_role, False) for file, file_role in roles if file is not None)
+
+
+def _together(read: dict[str, list[Path]]) -> tuple[Path, ...] | None:
+    """TEMPLATE EXAMPLES [QUERIES] among the files read, when there is one of each (the queries optional)."""
+    if len(read["template"]) != 1 or not read["examples"]:
+        return None
+    if len(read["examples"]) > 1 or len(read["queries"]) > 1:
+        return None
+    return (read["template"][0], read["examples"][0], *read["queries"])
+
+
+def _summary(path: Path, role: str) -> str:
+    if role == "template":
+        return str(summarize_template(_load_template(path)))
+    statements = read_statements(path, role)
+    return summarize_examples(statements) if role == "examples" else summarize_queries(statements)
+
+
+def _built_summary(paths: tuple[Path, ...], settings) -> str:
+    """Ground, neuralize and lift as ``train`` does, and check the targets it would learn from."""
+    _, built, _ = _build(paths, settings)
+    built.require_targets()
+    return (f"{' + '.join(p.name for p in paths)}: {built.graph.sample_count} samples, "
+            f"{built.graph.neuron_count} neurons, {built.graph.edge_count} edges")
+
+
 # ----------------------------------------------------------------------------- ground
 @main.command()
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
@@ -313,7 +375,7 @@ def ground(inputs, profile_name, as_json, **options) -> None:
 @settings_options
 @click.option("--weights", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="A PyNeuraLogic state_dict saved as JSON: {\"weights\": {\"0\": value, ...}}.")
-@click.option("--seed", type=int, help="Seed of the random initial weights [0].")
+@_setting("--seed", "seed", "Seed of the random initial weights", type=int)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON: {\"outputs\": [...], \"targets\": [...]}.")
 @_clean_errors
 def evaluate(inputs, profile_name, weights, seed, as_json, **options) -> None:
@@ -362,36 +424,31 @@ def _plain(array):
 # ----------------------------------------------------------------------------- train
 def training_options(command):
     """Options that change how a model learns (each default comes from --profile)."""
-    options = [
-        click.option("--epochs", type=int, help="Training epochs [profile: 3000 neuralogic, 1000 iclr2021]."),
-        click.option("--lr", "learning_rate", type=float, help="Learning rate [profile: 0.001, 0.01 iclr2021]."),
-        click.option("--optimizer", type=click.Choice(["adam", "sgd"]), help="Optimizer [adam]."),
-        click.option("--batch-size", type=int, help="Samples per update [1: online, as the reference]."),
-        click.option("--seed", type=int, help="Seed of the initial weights and the shuffling [0]."),
-        click.option("--init", type=click.Choice(["uniform", "glorot", "he", "normal", "constant"]),
-                     help="Initial weights [uniform in [-1, 1)]."),
-        click.option("--loss", type=click.Choice(["auto", "mse", "bce", "crossentropy"]),
-                     help="Loss [auto: BCE on logits for 0/1 targets, else MSE]."),
-        click.option("--atom-activation", help="Activation of atom neurons the template leaves open [tanh]."),
-        click.option("--rule-activation", help="Activation of rule neurons the template leaves open [tanh]."),
-        click.option("--aggregation", help="Aggregation of rules the template leaves open [avg]."),
-        click.option("--select-every", type=int, help="Keep the best model of every k-th epoch; 0: the last [10]."),
-        click.option("--shuffle/--no-shuffle", default=None, help="Shuffle samples every epoch [profile]."),
-        click.option("--threads", type=click.IntRange(min=0),
-                     help="Threads for the matrix products of wide models (BLAS) [0: one per core]."),
-        click.option("--dtype", type=click.Choice(DTYPES),
-                     help="Precision of neuron values and weights [float64, as the reference]."),
-    ]
-    for option in reversed(options):
-        command = option(command)
-    return command
+    return _options(command, [
+        _setting("--epochs", "epochs", "Training epochs", type=int),
+        _setting("--lr", "learning_rate", "Learning rate", type=float),
+        _setting("--optimizer", "optimizer", "Optimizer"),
+        _setting("--batch-size", "batch_size", "Samples per update (1: online, as the reference)", type=int),
+        _setting("--seed", "seed", "Seed of the initial weights and the shuffling", type=int),
+        _setting("--init", "init", "Initial weights (uniform: in [-1, 1))"),
+        _setting("--loss", "loss", "Loss (auto: BCE on logits for 0/1 targets, else MSE; softentropy is BCE)"),
+        _setting("--atom-activation", "atom_activation", "Activation of atom neurons the template leaves open"),
+        _setting("--rule-activation", "rule_activation", "Activation of rule neurons the template leaves open"),
+        _setting("--aggregation", "aggregation", "Aggregation of rules the template leaves open"),
+        _setting("--select-every", "select_every", "Keep the best model of every k-th epoch (0: the last)",
+                 type=int),
+        _setting("--shuffle/--no-shuffle", "shuffle", "Shuffle samples every epoch"),
+        _setting("--threads", "threads", "Threads for the matrix products of wide models (BLAS; 0: one per core)",
+                 type=int),
+        _setting("--dtype", "dtype", "Precision of neuron values and weights (float64: as the reference)"),
+    ])
 
 
 @main.command()
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
 @settings_options
 @training_options
-@click.option("--xval", type=int, help="Cross-validate with this many stratified folds.")
+@click.option("--xval", type=click.IntRange(min=2), help="Cross-validate with this many stratified folds.")
 @click.option("--val-examples", type=click.Path(path_type=Path), help="Validation examples (model selection).")
 @click.option("--val-queries", type=click.Path(path_type=Path), help="Validation queries.")
 @click.option("--test-examples", type=click.Path(path_type=Path), help="Test examples.")

@@ -74,6 +74,14 @@ class NeuraLogicLiteError(Exception):
         return "\n".join(parts)
 
 
+class SettingError(NeuraLogicLiteError):
+    """A setting outside what it accepts; ``setting`` names it, ``problem`` says what it accepts."""
+
+    def __init__(self, setting: str, value, problem: str):
+        super().__init__(f"setting {setting}: {value!r} {problem}")
+        self.setting, self.value, self.problem = setting, value, problem
+
+
 class ParseError(NeuraLogicLiteError):
     """The text is not valid NeuraLogic syntax (always carries a location)."""
 

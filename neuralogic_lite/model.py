@@ -84,6 +84,13 @@ class Built:
                          "has a different size")
         return None
 
+    def require_targets(self) -> None:
+        """An error naming the first query whose target cannot be learned from (training needs them all)."""
+        if self.target_problem is not None:
+            bad, why = self.target_problem
+            query = self.samples[int(self.graph.source[bad])].query
+            raise NeuraLogicLiteError(f"query {query.literal} {why}", query.location)
+
     def ranking_groups(self) -> list | None:
         """Knowledge-base mode (one example, many queries): the group each sample's answer is
         ranked in: its predicate and all its arguments but the last (a triple ``p(S, R, O)``
@@ -259,10 +266,7 @@ class Model:
             on_epoch: Callable[[dict], None] | None = None) -> TrainResult:
         """Train on ``train_samples`` (model selection on ``validation`` if given)."""
         built = train_samples if isinstance(train_samples, Built) else self.build(train_samples)
-        if built.target_problem is not None:
-            bad, why = built.target_problem
-            query = built.samples[int(built.graph.source[bad])].query
-            raise NeuraLogicLiteError(f"query {query.literal} {why}", query.location)
+        built.require_targets()
         self.loss = built.loss or self._loss(built.targets)
         values = self._parameters(built)
         val = None

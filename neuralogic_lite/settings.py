@@ -1,25 +1,39 @@
 """Settings: every choice the pipeline makes, and the three profiles of SEMANTICS.md §4.
 
 ``Settings`` is frozen; ``profile(name, **changes)`` gives a profile with some fields changed.
-Stages read only the fields they need.
+Stages read only the fields they need.  A ``Settings`` is checked once, when it is made (or
+replaced): a choice outside its list or a number outside its range is a ``SettingError``
+that names the setting and what it accepts, so every stage can trust the fields.
 """
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass
+from numbers import Integral, Real
 
-from .errors import NeuraLogicLiteError
+from .errors import NeuraLogicLiteError, SettingError, TemplateError
+from .ops import AGGREGATION, COMBINATION, TRANSFORMATION, lookup
 
+# The values of each choice setting, defined once: the stages and the CLI's option lists read them.
+DUPLICATE_FACTS = ("max", "first")
+MISSING_QUERIES = ("error", "drop")
+CYCLES = ("error", "cut")
+LIFTS = ("none", "structural", "value")
+PRUNE_MODES = ("off", "lossless", "reference")
+LOSSES = ("auto", "mse", "bce", "softentropy", "crossentropy")   # softentropy: the reference's name of bce
+OPTIMIZERS = ("adam", "sgd")
+INITIALIZERS = ("uniform", "glorot", "he", "normal", "constant")
+DTYPES = ("float64", "float32")   # what neuron values and weights can be computed in
 
-#: what neuron values and weights can be computed in
-DTYPES = ("float64", "float32")
+DEFAULT_PROFILE = "neuralogic"
 
 
 @dataclass(frozen=True)
 class Settings:
     """What a template computes by default, how it is compressed, and how it is trained."""
 
-    profile: str = "neuralogic"
+    profile: str = DEFAULT_PROFILE
     # functions used where the template says nothing
     atom_activation: str = "tanh"
     rule_activation: str = "tanh"
@@ -55,11 +69,52 @@ class Settings:
     threads: int = 0                    # BLAS threads for the planned products (0: the library's default)
     dtype: str = "float64"              # "float64" (the reference's) | "float32" (faster, for wide models)
 
+    def __post_init__(self) -> None:
+        for field in dataclasses.fields(self):
+            value = getattr(self, field.name)
+            problem = _problem(field.name, value)
+            if problem is not None:
+                raise SettingError(field.name, value, problem)
+
     def replace(self, **changes) -> "Settings":
         unknown = set(changes) - {f.name for f in dataclasses.fields(self)}
         if unknown:
             raise NeuraLogicLiteError(f"unknown setting(s): {', '.join(sorted(unknown))}")
         return dataclasses.replace(self, **changes)
+
+
+#: the values each choice setting accepts
+CHOICES: dict[str, tuple[str, ...]] = {
+    "duplicate_facts": DUPLICATE_FACTS, "missing_queries": MISSING_QUERIES, "cycles": CYCLES, "lift": LIFTS,
+    "prune": PRUNE_MODES, "loss": LOSSES, "optimizer": OPTIMIZERS, "init": INITIALIZERS, "dtype": DTYPES,
+}
+#: the role of each function setting, whose names are the ops' own (``ops.lookup``)
+FUNCTIONS = {"atom_activation": TRANSFORMATION, "rule_activation": TRANSFORMATION, "aggregation": AGGREGATION,
+             "rule_combination": COMBINATION, "atom_combination": COMBINATION}
+#: the smallest value of each whole-number setting
+MINIMUM = {"iso_decimals": 0, "iso_inits": 1, "epochs": 1, "batch_size": 1, "seed": 0, "select_every": 0,
+           "threads": 0}
+#: the real-number settings that must be positive, and those that only need to be finite
+POSITIVE, FINITE = ("learning_rate", "mse_factor"), ("init_value",)
+
+
+def _problem(name: str, value) -> str | None:
+    """Why ``value`` cannot be the setting ``name`` (None: it can)."""
+    if name in CHOICES and value not in CHOICES[name]:
+        return f"must be one of {', '.join(CHOICES[name])}"
+    if name in FUNCTIONS:
+        try:
+            lookup(str(value), FUNCTIONS[name])
+        except TemplateError as error:   # its message: "unknown ... 'x'; did you mean 'y'?" or "...; known: ..."
+            return f"must be a {FUNCTIONS[name]} function ({error.message.partition('; ')[2]})"
+    if name in MINIMUM and (not isinstance(value, Integral) or isinstance(value, bool) or value < MINIMUM[name]):
+        return f"must be a whole number of at least {MINIMUM[name]}"
+    if name in POSITIVE + FINITE:
+        if not isinstance(value, Real) or isinstance(value, bool) or not math.isfinite(value):
+            return "must be a finite number"
+        if name in POSITIVE and value <= 0:
+            return "must be greater than 0"
+    return None
 
 
 PROFILES: dict[str, Settings] = {
@@ -75,8 +130,8 @@ PROFILES: dict[str, Settings] = {
 }
 
 
-def profile(name: str = "neuralogic", **changes) -> Settings:
+def profile(name: str = DEFAULT_PROFILE, **changes) -> Settings:
     """The named profile, with ``changes`` applied."""
     if name not in PROFILES:
-        raise NeuraLogicLiteError(f"unknown profile '{name}'; choose from {', '.join(PROFILES)}")
+        raise SettingError("profile", name, f"must be one of {', '.join(PROFILES)}")
     return PROFILES[name].replace(**changes)

@@ -7,17 +7,19 @@
 Ids are any strings, scoped by graph.  Graphs keep the order of the labels file and nodes the
 order of the nodes file.  Node type t becomes ``n_t(A)``, edge type t ``e_t(B)`` (so types are
 letters, digits, '_' or '-'); labels map to targets as in TU (sorted; two classes 0.0/1.0, more
-one-hot).  An edge listed in both directions is one edge.
+one-hot; labels 0 and 1 keep their values).  An edge listed in both directions is one edge.
 """
 from __future__ import annotations
 
 import csv
+import io
 import os
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import InputError
+from ..language.sources import read_source
 from .graphs import Graphs, class_targets, type_names, undirected
 
 NODE, EDGE = "n_", "e_"
@@ -26,17 +28,14 @@ NODE, EDGE = "n_", "e_"
 def _rows(path: str | os.PathLike, required: tuple[str, ...], optional: tuple[str, ...] = ()) -> list[dict]:
     """The rows of a CSV file as dicts (columns matched by header, case-insensitively)."""
     path = Path(path)
-    if not path.is_file():
-        raise InputError(f"{path}: no such file")
-    with path.open(newline="", encoding="utf-8") as file:
-        reader = csv.DictReader(file, skipinitialspace=True)
-        header = {name.strip().lower(): name for name in reader.fieldnames or ()}
-        missing = [c for c in required if c not in header]
-        if missing:
-            raise InputError(f"{path}: the header needs columns {', '.join(required)}"
-                             f"{' [' + ', '.join(optional) + ']' if optional else ''}; missing {', '.join(missing)}")
-        wanted = [c for c in (*required, *optional) if c in header]
-        return [{c: (row[header[c]] or "").strip() for c in wanted} | {"line": i + 2} for i, row in enumerate(reader)]
+    reader = csv.DictReader(io.StringIO(read_source(path), newline=""), skipinitialspace=True)
+    header = {name.strip().lower(): name for name in reader.fieldnames or ()}
+    missing = [c for c in required if c not in header]
+    if missing:
+        raise InputError(f"{path}: the header needs columns {', '.join(required)}"
+                         f"{' [' + ', '.join(optional) + ']' if optional else ''}; missing {', '.join(missing)}")
+    wanted = [c for c in (*required, *optional) if c in header]
+    return [{c: (row[header[c]] or "").strip() for c in wanted} | {"line": i + 2} for i, row in enumerate(reader)]
 
 
 def read_csv(edges: str | os.PathLike, nodes: str | os.PathLike, labels: str | os.PathLike) -> Graphs:

@@ -86,9 +86,12 @@ def class_targets(labels: Sequence) -> tuple[np.ndarray, tuple]:
     """Graph labels to targets: two classes become 0.0/1.0 (in sorted order), more become one-hot rows.
 
     Returns the targets and the sorted classes (so ``classes[target]`` gives the label back).
-    A single class is the first of two, so its graphs get target 0.0.
+    Labels that are all 0 or 1 keep their values (the classes are 0 and 1, even when one is
+    missing); a single other class is the first of two, so its graphs get target 0.0.
     """
     classes = tuple(sorted(set(labels)))
+    if set(classes) <= {0, 1}:
+        classes = (0, 1)
     index = {c: i for i, c in enumerate(classes)}
     position = np.array([index[label] for label in labels], dtype=np.int64)
     if len(classes) <= 2:

@@ -16,6 +16,7 @@ import numpy as np
 from ..errors import GroundingError, NeuraLogicLiteWarning
 from ..language.facts import Facts, FactTable
 from ..language.ir import Constant, Example, Fact, Literal, Rule, Sample, Template, Variable, Weight
+from ..language.symbols import PREDICATES
 from .builtins import check_builtin
 from .datalog import Database, Groundings, ground_rule, least_model
 from .joins import group_rows, lookup_rows
@@ -92,8 +93,28 @@ def ground(template: Template, samples: list[Sample], options: GroundingOptions 
             if not found:
                 hint = "".join(f"; note: {c}" for c in clashes if f" {sample.query.literal.name} " in c)
                 raise GroundingError(f"query {sample.query.literal} of sample {i} cannot be derived from its "
-                                     f"example and the template{hint}", sample.query.location)
+                                     f"example and the template{hint}{_unmatched_inputs(template, program)}",
+                                     sample.query.location)
     return program
+
+
+def _unmatched_inputs(template: Template, program: GroundProgram) -> str:
+    """A note when the template reads input predicates that no example holds while the examples
+    hold predicates it never reads: most often type predicates named for other data (a zoo
+    template made for mutagenesis, used with converted data)."""
+    derived = {rule.head.predicate for rule in template.rules} | {fact.literal.predicate for fact in template.facts}
+    read = {lit.predicate for rule in template.rules for lit in rule.body if not lit.special} - derived
+    held = {p for p, rows in program.tables.items() if rows.shape[0]} - derived
+    missing, unread = read - held, held - read
+    if not missing or not unread:
+        return ""
+
+    def names(predicates: set[int]) -> str:
+        shown = sorted(f"{PREDICATES[p][0]}/{PREDICATES[p][1]}" for p in predicates)
+        return ", ".join(shown[:6]) + (f" and {len(shown) - 6} more" if len(shown) > 6 else "")
+    return (f"; note: the template reads {names(missing)}, which no example holds, and never reads "
+            f"{names(unread)}, which the examples hold (for a template from nlite zoo, make it for these "
+            f"examples: nlite zoo MODEL --types EXAMPLES)")
 
 
 def _examples_of(samples: list[Sample]) -> tuple[list[Example], np.ndarray]:

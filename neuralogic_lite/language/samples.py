@@ -64,6 +64,11 @@ class _Parsed:
     example: Example
 
 
+def read_statements(path: str | os.PathLike, role: str) -> list[Clause | Conjunction | FactStatement]:
+    """The statements of an ``examples`` or ``queries`` file, read as ``load_samples`` reads them."""
+    return _statements(read_source(path), str(path), role)
+
+
 def _statements(text: str, file: str | None, role: str,
                 progress=None) -> list[Clause | Conjunction | FactStatement]:
     """The statements of an examples file (ground facts stay columns) or a queries file."""
@@ -72,7 +77,9 @@ def _statements(text: str, file: str | None, role: str,
         statements = as_statements(statements)
     for s in statements:
         if not isinstance(s, (Clause, Conjunction, FactStatement)):
-            raise InputError(f"{type(s).__name__} is not allowed in a {role} file", getattr(s, "location", None))
+            article = "an" if role == "examples" else "a"
+            raise InputError(f"a template statement ({type(s).__name__}) is not allowed in {article} {role} file",
+                             getattr(s, "location", None))
     return statements
 
 

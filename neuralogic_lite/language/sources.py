@@ -73,11 +73,16 @@ def standard_files(directory: str | os.PathLike) -> StandardFiles:
     return StandardFiles(directory, **found)
 
 
-def guess_role(path: str | os.PathLike) -> str:
-    """``template``, ``examples`` or ``queries``, from a file name such as ``trainQueries.txt``."""
+#: the roles a file can have, and a part of the file name that says it
+ROLES = {"template": "templ", "examples": "exampl", "queries": "quer"}
+
+
+def role_in_name(path: str | os.PathLike) -> str | None:
+    """``template``, ``examples`` or ``queries`` when the file name says so (``trainQueries.txt``), else None."""
     name = Path(path).name.lower()
-    if "quer" in name:
-        return "queries"
-    if "exampl" in name:
-        return "examples"
-    return "template"
+    return next((role for role in ("queries", "examples", "template") if ROLES[role] in name), None)
+
+
+def guess_role(path: str | os.PathLike) -> str:
+    """The role the file name says, else ``template``."""
+    return role_in_name(path) or "template"

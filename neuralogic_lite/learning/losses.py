@@ -14,6 +14,7 @@ import numpy as np
 from ..engine.kernels import CROSSENTROPY, MSE, SOFTENTROPY
 from ..errors import NeuraLogicLiteError
 
+#: the kernel code of each of ``settings.LOSSES`` but auto
 LOSSES = {"mse": MSE, "bce": SOFTENTROPY, "softentropy": SOFTENTROPY, "crossentropy": CROSSENTROPY}
 
 

@@ -12,8 +12,7 @@ import numpy as np
 
 from ..errors import NeuraLogicLiteError
 from ..network.weights import WeightTable
-
-INITIALIZERS = ("uniform", "glorot", "he", "normal", "constant")
+from ..settings import INITIALIZERS
 
 
 def _draw(kind: str, rng: np.random.Generator, rows: int, cols: int, value: float) -> np.ndarray:
@@ -74,11 +73,14 @@ def load_state_dict(weights: WeightTable, values: np.ndarray, loaded: Mapping) -
     """Overwrite ``values`` (in place) with a PyNeuraLogic-style ``{index: value}`` mapping."""
     start = weights.start
     for key, value in loaded.items():
-        w = int(key)
+        w = int(key) if str(key).isdigit() else -1
         if not 0 <= w < len(weights) or not weights.in_state_dict[w]:
             raise NeuraLogicLiteError(f"weight {key} is not a learnable weight of this template "
                                       f"(it has {sum(weights.in_state_dict)} learnable weights)")
-        array = np.asarray(value, np.float64)
+        try:
+            array = np.asarray(value, np.float64)
+        except (TypeError, ValueError):
+            raise NeuraLogicLiteError(f"weight {key}: {value!r} is not a number or a (nested) list of numbers") from None
         size = weights.rows[w] * weights.cols[w]
         if array.size != size:
             raise NeuraLogicLiteError(f"weight {key} has {size} element(s) ({weights.rows[w]}x{weights.cols[w]}), "

@@ -17,20 +17,18 @@ import numpy as np
 
 from ..engine.kernels import ADAM, SGD, Optimizer, sample_losses
 from ..engine.runtime import Network
-from ..errors import NeuraLogicLiteError, NeuraLogicLiteWarning, TrainingError
+from ..errors import NeuraLogicLiteWarning, TrainingError
 from ..settings import Settings
 from . import metrics
 from .losses import Loss
 
+#: the kernel code of each of ``settings.OPTIMIZERS``
 OPTIMIZERS = {"sgd": SGD, "adam": ADAM}
 
 
 def optimizer_state(settings: Settings, learnable: np.ndarray, size: int) -> Optimizer:
     """A fresh optimizer for ``size`` parameter values (Adam betas 0.9, 0.999, eps 1e-8)."""
-    name = settings.optimizer.lower()
-    if name not in OPTIMIZERS:
-        raise NeuraLogicLiteError(f"unknown optimizer '{settings.optimizer}'; choose from {', '.join(OPTIMIZERS)}")
-    return Optimizer(OPTIMIZERS[name], float(settings.learning_rate), 0.9, 0.999, 1e-8, np.zeros(size),
+    return Optimizer(OPTIMIZERS[settings.optimizer], float(settings.learning_rate), 0.9, 0.999, 1e-8, np.zeros(size),
                      np.zeros(size), np.zeros(1, np.int64), learnable.astype(np.int8))
 
 

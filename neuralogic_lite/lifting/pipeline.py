@@ -12,12 +12,10 @@ import numpy as np
 
 from ..errors import NeuraLogicLiteError
 from ..network.graph import NeuralGraph
-from .prune import MODES, chain_mapping
+from .prune import chain_mapping
 from .rewire import kept_size, resolve, rewire
 from .structural import representatives, structural_classes
 from .values import Evaluate, value_mapping, warn_if_unsafe
-
-LIFTS = ("none", "structural", "value")
 
 
 def lift(graph: NeuralGraph, settings, evaluate: Evaluate | None = None, across_examples: bool | None = None,
@@ -32,10 +30,6 @@ def lift(graph: NeuralGraph, settings, evaluate: Evaluate | None = None, across_
     merges) and a JSON-friendly report: per step the neurons and edges before and after, the
     seconds taken and (value lifting with ``confirm``) the merges refused.
     """
-    if settings.prune not in MODES:
-        raise NeuraLogicLiteError(f"unknown pruning mode '{settings.prune}'; choose from {', '.join(MODES)}")
-    if settings.lift not in LIFTS:
-        raise NeuraLogicLiteError(f"unknown lifting '{settings.lift}'; choose from {', '.join(LIFTS)}")
     if settings.lift == "value" and evaluate is None:
         raise NeuraLogicLiteError("value-based lifting evaluates the network: pass an evaluator")
     if across_examples is None:

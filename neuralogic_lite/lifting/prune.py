@@ -16,15 +16,14 @@ import numpy as np
 
 from ..network.graph import Kind, NeuralGraph
 from ..ops import Op
-
-MODES = ("off", "lossless", "reference")
+from ..settings import PRUNE_MODES
 
 
 def chain_mapping(graph: NeuralGraph, mode: str) -> np.ndarray:
     """The mapping neuron -> kept neuron that bypasses the prunable neurons (``mode``:
     ``lossless`` or ``reference``); see the module docstring."""
-    if mode not in MODES:
-        raise ValueError(f"unknown pruning mode '{mode}'; choose from {', '.join(MODES)}")
+    if mode not in PRUNE_MODES:
+        raise ValueError(f"unknown pruning mode '{mode}'; choose from {', '.join(PRUNE_MODES)}")
     mapping = np.arange(graph.neuron_count, dtype=np.int64)
     if mode == "off" or graph.edge_count == 0:
         return mapping

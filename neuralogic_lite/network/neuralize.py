@@ -347,8 +347,8 @@ def _assemble(program, neurons, edges, weights: WeightTable, outputs, source, gr
             cycle = find_cycle(input_start, src, level)
             names = " <- ".join(_describe(program, neurons, int(v)) for v in cycle[:6])
             raise NetworkError(f"the ground network has a cycle: {names}{' <- ...' if len(cycle) > 6 else ''}; "
-                               "recursive rules feed their own groundings back (the setting cycles='cut' drops "
-                               "the back edges, as the reference does)")
+                               "recursive rules feed their own groundings back (the setting cycles='cut', "
+                               "--cycles cut on the command line, drops the back edges, as the reference does)")
         keep = cut_back_edges(input_start, src, outputs)
         target, src, weight, position = target[keep], src[keep], weight[keep], position[keep]
         input_start = _csr(target, n)
