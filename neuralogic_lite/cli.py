@@ -115,6 +115,19 @@ def _inputs(paths: tuple[Path, ...]) -> tuple[Path, Path, Path | None]:
     return paths[0], paths[1], paths[2] if len(paths) == 3 else None
 
 
+class _Size(click.ParamType):
+    """A memory size like 4G or 500M, as bytes (a bad one is a usage error, exit 2)."""
+
+    name = "size"
+
+    def convert(self, value, param, ctx):
+        from .memory import parse_size
+        try:
+            return value if isinstance(value, int) else parse_size(value)
+        except NeuraLogicLiteError as error:
+            self.fail(str(error), param, ctx)
+
+
 def settings_options(command):
     """The options that choose a profile and change its settings."""
     options = [
@@ -127,6 +140,9 @@ def settings_options(command):
         click.option("--iso-inits", type=int, help="Value lifting: random draws compared [1]."),
         click.option("--batch-lift/--no-batch-lift", default=None,
                      help="Also merge equal neurons across examples, so minibatches compute them once [off]."),
+        click.option("--max-memory", type=_Size(),
+                     help="Stop a template whose weights or grounding would take more, like 4G or 500M "
+                          "[half the physical memory]."),
     ]
     for option in reversed(options):
         command = option(command)

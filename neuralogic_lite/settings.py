@@ -54,6 +54,7 @@ class Settings:
     # execution
     threads: int = 0                    # BLAS threads for the planned products (0: the library's default)
     dtype: str = "float64"              # "float64" (the reference's) | "float32" (faster, for wide models)
+    max_memory: int | str = 0           # bytes (or "4G") grounding and the weights may take (0: half the RAM)
 
     def replace(self, **changes) -> "Settings":
         unknown = set(changes) - {f.name for f in dataclasses.fields(self)}
