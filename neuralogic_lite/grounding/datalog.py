@@ -281,14 +281,14 @@ def _evaluate(stratum: Stratum, db: Database, examples: np.ndarray, final=None) 
     if not stratum.recursive:
         for rule in stratum.rules:
             found = ground_rule(rule, db, examples)
-            _, heads = db.add_indexed(rule.head.predicate, found.head_rows())
+            _, heads = _derive(db, rule, found.head_rows())
             if final is not None and not any(p.literal.special and p.literal.name in READS_ATOMS for p in rule.body):
                 final(found, heads)
         return
     members = {r.head.predicate for r in stratum.rules}
     delta: dict[int, np.ndarray] = {}
     for rule in stratum.rules:
-        new = db.add(rule.head.predicate, ground_rule(rule, db, examples).head_rows())
+        new, _ = _derive(db, rule, ground_rule(rule, db, examples).head_rows())
         delta[rule.head.predicate] = _stack(delta.get(rule.head.predicate), new)
     while any(d.shape[0] for d in delta.values()):
         last, delta = delta, {}
@@ -300,8 +300,21 @@ def _evaluate(stratum: Stratum, db: Database, examples: np.ndarray, final=None) 
                 if rule.kind(pattern.literal) not in ("input", "hidden"):
                     continue
                 found = ground_rule(rule, db, examples, (position, rows)).head_rows()
-                new = db.add(rule.head.predicate, found)
+                new, _ = _derive(db, rule, found)
                 delta[rule.head.predicate] = _stack(delta.get(rule.head.predicate), new)
+
+
+def _derive(db: Database, rule: CompiledRule, heads: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``db.add_indexed`` of the ground heads a rule found, unless the head's table, grown by
+    them, would pass ``db.max_memory`` bytes (a recursion whose rounds each fit can still
+    derive too much)."""
+    known = db.rows(rule.head.predicate, rule.head.arity).shape[0]
+    size = 8 * (known + heads.shape[0]) * heads.shape[1]
+    if size > db.max_memory:
+        raise over_limit(f"this rule adds {heads.shape[0]:,} ground heads to the {known:,} atoms of "
+                         f"{rule.rule.head.name} known, which need", size, db.max_memory,
+                         rule.rule.location, str(rule.rule))
+    return db.add_indexed(rule.head.predicate, heads)
 
 
 def _stack(a: np.ndarray | None, b: np.ndarray) -> np.ndarray:

@@ -99,6 +99,16 @@ def test_a_head_variable_over_the_universe_is_bounded_too(tmp_path):
                                                   "every constant")
 
 
+def test_a_recursion_whose_rounds_fit_stops_when_its_table_does_not(tmp_path):
+    """The paths of a chain of 300 edges: each semi-naive round is small, the table is not."""
+    template = write(tmp_path, "template.txt", "path(X, Y) :- edge(X, Y).\npath(X, Y) :- edge(X, Z), path(Z, Y).\n"
+                                               "q :- path(X, Y).\n")
+    examples = write(tmp_path, "chain.txt", "q :- " + ", ".join(f"edge(c{i}, c{i + 1})" for i in range(300)) + ".\n")
+    proc = nlite("ground", template, examples, "--max-memory", "500K")
+    assert_one_error(proc, f"{template}:2:1:", "path(X, Y) :- edge(X, Z), path(Z, Y).", "atoms of path known",
+                     "memory limit of 500.0 KiB")
+
+
 # ----------------------------------------------------------------------------- the option
 def test_a_limit_the_template_fits_in_changes_nothing(tmp_path):
     args = ["templates/xor.txt", "datasets/xor/examples.txt", "--json"]

@@ -81,6 +81,17 @@ def test_grounding_stops_at_the_first_join_past_the_limit():
     assert len(program.rules[0]) == 6 ** 5    # the closed walks of length 5 in a complete graph with loops
 
 
+def test_a_recursion_is_bounded_by_the_table_it_derives():
+    template = parse_template("path(X, Y) :- edge(X, Y).\npath(X, Y) :- edge(X, Z), path(Z, Y).\nq :- path(X, Y).\n",
+                              "paths.txt")
+    samples = parse_samples("q :- " + ", ".join(f"edge(c{i}, c{i + 1})" for i in range(20)) + ".")
+    paths = 20 * 21 // 2
+    program = ground(template, samples, GroundingOptions(max_memory=1 << 20))
+    assert program.tables[program.rules[0].rule.head.predicate].shape[0] == paths
+    with pytest.raises(MemoryLimitError, match="^paths.txt:2:1: this rule adds"):   # rows (example, X, Y)
+        ground(template, samples, GroundingOptions(max_memory=paths * 3 * 8 - 1))
+
+
 def test_the_model_grounds_within_its_settings():
     samples = parse_samples(_complete(6))
     with pytest.raises(MemoryLimitError, match="memory limit of 64.0 KiB"):
