@@ -143,6 +143,19 @@ def _defaults(field: str) -> str:
     return "[" + "; ".join([shown(usual), *others]) + "]"
 
 
+class _Size(click.ParamType):
+    """A memory size like 4G or 500M, as bytes (a bad one is a usage error, exit 2)."""
+
+    name = "size"
+
+    def convert(self, value, param, ctx):
+        from .memory import parse_size
+        try:
+            return value if isinstance(value, int) else parse_size(value)
+        except NeuraLogicLiteError as error:
+            self.fail(str(error), param, ctx)
+
+
 def _options(command, options):
     for option in reversed(options):
         command = option(command)
@@ -162,6 +175,9 @@ def settings_options(command):
                  "Also merge equal neurons across examples, so minibatches compute them once"),
         _setting("--cycles", "cycles", "A cycle in the ground network: an error, or cut its back edges as the "
                  "reference does"),
+        click.option("--max-memory", type=_Size(),
+                     help="Stop a template whose weights or grounding would take more, like 4G or 500M "
+                          "[half the physical memory]."),
     ])
 
 

@@ -102,6 +102,10 @@ class GroundingError(NeuraLogicLiteError):
     """Grounding failed: an underivable query, an unstratifiable negation."""
 
 
+class MemoryLimitError(NeuraLogicLiteError):
+    """A template would make more than the memory limit allows: a huge weight, an exploding grounding."""
+
+
 class NetworkError(NeuraLogicLiteError):
     """The neural network cannot be built or run: a cycle, a shape mismatch at run time."""
 

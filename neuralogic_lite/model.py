@@ -29,7 +29,7 @@ from .language import Sample, Template, load_template, parse_template
 from .io import model_file
 from .io.model_file import export_template
 from .learning.losses import Loss, resolve_loss
-from .memory import cycle_collection_paused, large_arrays_apart, trim
+from .memory import cycle_collection_paused, large_arrays_apart, memory_limit, trim
 from .learning.parameters import initial_parameters, load_state_dict, state_dict
 from .learning.trainer import Evaluation, TrainResult, evaluate, optimizer_state, shape_mismatch, train
 from .network.graph import NeuralGraph
@@ -149,7 +149,8 @@ class Model:
             self.template = load_template(template)      # a path (a clear error if it is missing)
         self.settings = (settings or profile()).replace(**changes) if changes else (settings or profile())
         heads = {rule.head.predicate for rule in self.template.rules}
-        self.weights = number_template_weights(self.template, heads, self.settings.exact_literals)
+        self.weights = number_template_weights(self.template, heads, self.settings.exact_literals,
+                                               memory_limit(self.settings.max_memory))
         self.values = initial_parameters(self.weights, self.settings.init, self.settings.seed,
                                          self.settings.init_value)
         self.loss: Loss | None = None
@@ -212,7 +213,8 @@ class Model:
         if not samples:
             raise NeuraLogicLiteError("no samples to build")
         large_arrays_apart()
-        options = GroundingOptions(self.settings.duplicate_facts, self.settings.missing_queries)
+        options = GroundingOptions(self.settings.duplicate_facts, self.settings.missing_queries,
+                                   memory_limit(self.settings.max_memory))
         pieces = _pieces(samples, self.settings)
         loss = self.loss
         if loss is None and len(pieces) > 1:   # decided from every target before any chunk is built

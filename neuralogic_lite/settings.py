@@ -68,6 +68,7 @@ class Settings:
     # execution
     threads: int = 0                    # BLAS threads for the planned products (0: the library's default)
     dtype: str = "float64"              # "float64" (the reference's) | "float32" (faster, for wide models)
+    max_memory: int | str = 0           # bytes (or "4G") grounding and the weights may take (0: half the RAM)
 
     def __post_init__(self) -> None:
         for field in dataclasses.fields(self):

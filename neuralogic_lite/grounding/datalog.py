@@ -13,8 +13,9 @@ from typing import Callable
 import numpy as np
 
 from .builtins import READS_ATOMS, Context, evaluate_builtin
-from .joins import group_rows, join_rows, lookup_rows
+from .joins import TooManyRows, UNLIMITED, group_rows, join_rows, lookup_rows
 from ..language.ir import Negation
+from ..memory import over_limit
 from .rules import CompiledRule, Pattern
 from .stratify import Stratum
 
@@ -25,11 +26,13 @@ class Database:
     """Known tuples per predicate: int64 rows ``(example, arg1, ..., argk)``, deduplicated.
 
     Rows are only ever appended, so a row index names one ground atom for good.
+    ``max_memory``: bytes the substitutions of one join step may take (see ``ground_rule``).
     """
 
-    def __init__(self, types: np.ndarray | None = None) -> None:
+    def __init__(self, types: np.ndarray | None = None, max_memory: int = UNLIMITED) -> None:
         self.tables: dict[int, np.ndarray] = {}
         self.types = types if types is not None else np.empty(0, np.int64)   # constant -> type (-1 none)
+        self.max_memory = max_memory
 
     def rows(self, predicate: int, arity: int) -> np.ndarray:
         table = self.tables.get(predicate)
@@ -102,8 +105,19 @@ def _matching(pattern: Pattern, table: np.ndarray, types: np.ndarray) -> np.ndar
     return np.flatnonzero(mask) if not mask.all() else np.arange(table.shape[0])
 
 
+def _substitution_bytes(variables: int, literals: int) -> int:
+    """Bytes of one substitution of a join step: its example and variables, the atom of each
+    body literal, and the pair of indices that made it."""
+    return 8 * (1 + variables + literals + 2)
+
+
+def _max_rows(bindings: np.ndarray, atoms: np.ndarray, max_memory: int) -> int:
+    """The most substitutions a join step may make in ``max_memory`` bytes."""
+    return max_memory // _substitution_bytes(bindings.shape[1] - 1, atoms.shape[1])
+
+
 def _join(bindings, atoms, position: int, pattern: Pattern, table: np.ndarray, bound: set[int],
-          types: np.ndarray):
+          types: np.ndarray, max_memory: int):
     """Extend every substitution with the matching rows of ``table`` for body literal ``position``."""
     candidates = _matching(pattern, table, types)
     rows = table[candidates]
@@ -116,7 +130,7 @@ def _join(bindings, atoms, position: int, pattern: Pattern, table: np.ndarray, b
         (shared if v in bound else fresh).append((a, v))
     left = bindings[:, [0] + [1 + v for _, v in shared]]
     right = rows[:, [0] + [1 + a for a, _ in shared]]
-    li, ri = join_rows(left, right)
+    li, ri = join_rows(left, right, _max_rows(bindings, atoms, max_memory))
     bindings, atoms = bindings[li], atoms[li]
     for a, v in fresh:
         bindings[:, 1 + v] = rows[ri, 1 + a]
@@ -144,10 +158,10 @@ def universe(db: Database) -> np.ndarray:
     return pairs[np.sort(first)]
 
 
-def _range_over(bindings, atoms, variables: list[int], domain: np.ndarray, bound: set[int]):
+def _range_over(bindings, atoms, variables: list[int], domain: np.ndarray, bound: set[int], max_memory: int):
     """Extend every substitution with every value of ``domain`` ((example, constant) rows)."""
     for v in variables:
-        li, ri = join_rows(bindings[:, [0]], domain[:, [0]])
+        li, ri = join_rows(bindings[:, [0]], domain[:, [0]], _max_rows(bindings, atoms, max_memory))
         bindings, atoms = bindings[li], atoms[li]
         bindings[:, 1 + v] = domain[ri, 1]
         bound.add(v)
@@ -161,30 +175,43 @@ def ground_rule(rule: CompiledRule, db: Database, examples: np.ndarray,
     ``delta=(position, rows)`` replaces the table of body literal ``position`` by ``rows``
     (semi-naive rounds); the atoms recorded for that literal are then not table rows.
     Variables bound by no positive literal range over ``domain`` (default: the universe).
+
+    Each join step counts its substitutions before it makes them: more than fit in
+    ``db.max_memory`` bytes stop the grounding with an error naming the rule and the literal.
     """
-    bindings = _seed(rule, examples)
-    atoms = np.full((bindings.shape[0], len(rule.body)), _UNBOUND, np.int64)
-    bound: set[int] = set()
-    todo = [i for i, p in enumerate(rule.body) if rule.kind(p.literal) in ("input", "hidden")]
-    waiting = [i for i, p in enumerate(rule.body) if rule.kind(p.literal) in ("builtin", "negated")]
-    while todo and bindings.shape[0]:
-        # next: the first literal sharing a variable with what is bound (else the first one)
-        pick = next((i for i in todo if any(v in bound for v in rule.body[i].vars if v >= 0)), todo[0])
-        todo.remove(pick)
-        pattern = rule.body[pick]
-        table = delta[1] if delta is not None and delta[0] == pick else db.rows(pattern.predicate, pattern.arity)
-        bindings, atoms = _join(bindings, atoms, pick, pattern, table, bound, db.types)
-        bindings, atoms, waiting = _filter_ready(rule, db, bindings, atoms, waiting, bound)
-    if bindings.shape[0] and (waiting or any(v >= 0 and v not in bound for v in rule.head.vars)):
-        domain = universe(db) if domain is None else domain
-        for i in list(waiting):
-            pattern = rule.body[i]
-            free = [v for v in dict.fromkeys(pattern.vars) if v >= 0 and v not in bound]
-            bindings, atoms = _range_over(bindings, atoms, free, _domain_of(pattern, free, domain), bound)
+    step = ""      # what is being joined: the literal, or the variables ranging over the constants
+    try:
+        bindings = _seed(rule, examples)
+        atoms = np.full((bindings.shape[0], len(rule.body)), _UNBOUND, np.int64)
+        bound: set[int] = set()
+        todo = [i for i, p in enumerate(rule.body) if rule.kind(p.literal) in ("input", "hidden")]
+        waiting = [i for i, p in enumerate(rule.body) if rule.kind(p.literal) in ("builtin", "negated")]
+        while todo and bindings.shape[0]:
+            # next: the first literal sharing a variable with what is bound (else the first one)
+            pick = next((i for i in todo if any(v in bound for v in rule.body[i].vars if v >= 0)), todo[0])
+            todo.remove(pick)
+            pattern = rule.body[pick]
+            table = delta[1] if delta is not None and delta[0] == pick else db.rows(pattern.predicate, pattern.arity)
+            step = f"its literal {pattern.literal}"
+            bindings, atoms = _join(bindings, atoms, pick, pattern, table, bound, db.types, db.max_memory)
             bindings, atoms, waiting = _filter_ready(rule, db, bindings, atoms, waiting, bound)
-        free = [v for v in dict.fromkeys(rule.head.vars) if v >= 0 and v not in bound]
-        bindings, atoms = _range_over(bindings, atoms, free, domain, bound)
-    return Groundings(rule, bindings, atoms)
+        if bindings.shape[0] and (waiting or any(v >= 0 and v not in bound for v in rule.head.vars)):
+            domain = universe(db) if domain is None else domain
+            for i in list(waiting):
+                pattern = rule.body[i]
+                free = [v for v in dict.fromkeys(pattern.vars) if v >= 0 and v not in bound]
+                step = f"{pattern.literal}, whose unbound variables range over every constant"
+                bindings, atoms = _range_over(bindings, atoms, free, _domain_of(pattern, free, domain), bound,
+                                              db.max_memory)
+                bindings, atoms, waiting = _filter_ready(rule, db, bindings, atoms, waiting, bound)
+            free = [v for v in dict.fromkeys(rule.head.vars) if v >= 0 and v not in bound]
+            step = "its head, whose variables unbound by the body range over every constant"
+            bindings, atoms = _range_over(bindings, atoms, free, domain, bound, db.max_memory)
+        return Groundings(rule, bindings, atoms)
+    except TooManyRows as error:
+        size = error.rows * _substitution_bytes(len(rule.variables), len(rule.body))
+        raise over_limit(f"grounding this rule makes {error.rows:,} substitutions at {step}, which need", size,
+                         db.max_memory, rule.rule.location, str(rule.rule)) from None
 
 
 def _domain_of(pattern: Pattern, free: list[int], universe_rows: np.ndarray) -> np.ndarray:
@@ -254,14 +281,14 @@ def _evaluate(stratum: Stratum, db: Database, examples: np.ndarray, final=None) 
     if not stratum.recursive:
         for rule in stratum.rules:
             found = ground_rule(rule, db, examples)
-            _, heads = db.add_indexed(rule.head.predicate, found.head_rows())
+            _, heads = _derive(db, rule, found.head_rows())
             if final is not None and not any(p.literal.special and p.literal.name in READS_ATOMS for p in rule.body):
                 final(found, heads)
         return
     members = {r.head.predicate for r in stratum.rules}
     delta: dict[int, np.ndarray] = {}
     for rule in stratum.rules:
-        new = db.add(rule.head.predicate, ground_rule(rule, db, examples).head_rows())
+        new, _ = _derive(db, rule, ground_rule(rule, db, examples).head_rows())
         delta[rule.head.predicate] = _stack(delta.get(rule.head.predicate), new)
     while any(d.shape[0] for d in delta.values()):
         last, delta = delta, {}
@@ -273,8 +300,21 @@ def _evaluate(stratum: Stratum, db: Database, examples: np.ndarray, final=None) 
                 if rule.kind(pattern.literal) not in ("input", "hidden"):
                     continue
                 found = ground_rule(rule, db, examples, (position, rows)).head_rows()
-                new = db.add(rule.head.predicate, found)
+                new, _ = _derive(db, rule, found)
                 delta[rule.head.predicate] = _stack(delta.get(rule.head.predicate), new)
+
+
+def _derive(db: Database, rule: CompiledRule, heads: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``db.add_indexed`` of the ground heads a rule found, unless the head's table, grown by
+    them, would pass ``db.max_memory`` bytes (a recursion whose rounds each fit can still
+    derive too much)."""
+    known = db.rows(rule.head.predicate, rule.head.arity).shape[0]
+    size = 8 * (known + heads.shape[0]) * heads.shape[1]
+    if size > db.max_memory:
+        raise over_limit(f"this rule adds {heads.shape[0]:,} ground heads to the {known:,} atoms of "
+                         f"{rule.rule.head.name} known, which need", size, db.max_memory,
+                         rule.rule.location, str(rule.rule))
+    return db.add_indexed(rule.head.predicate, heads)
 
 
 def _stack(a: np.ndarray | None, b: np.ndarray) -> np.ndarray:

@@ -19,7 +19,7 @@ from ..language.ir import Constant, Example, Fact, Literal, Rule, Sample, Templa
 from ..language.symbols import PREDICATES
 from .builtins import check_builtin
 from .datalog import Database, Groundings, ground_rule, least_model
-from .joins import group_rows, lookup_rows
+from .joins import UNLIMITED, group_rows, lookup_rows
 from .rules import CompiledRule, compile_rule
 from .stratify import stratify
 from .terms import constant_types, term_id
@@ -69,6 +69,7 @@ class GroundingOptions:
 
     duplicate_facts: str = "max"          # "max" (the documented language) or "first" (the reference)
     missing_queries: str = "error"        # "error", or "drop" (the reference, for labelled examples)
+    max_memory: int = UNLIMITED           # bytes the substitutions of one join step may take
 
 
 def ground(template: Template, samples: list[Sample], options: GroundingOptions = GroundingOptions()) -> GroundProgram:
@@ -303,7 +304,7 @@ def _facts(template: Template, examples: list[Example], values: list, options: G
         index = np.full(len(examples), UNIT if weight is None else len(values) - 1, np.int64)
         rows[p] = np.concatenate([rows[p], copies]) if p in rows else copies
         value_of[p] = np.concatenate([value_of[p], index]) if p in value_of else index
-    db, facts = Database(_types(template, examples)), {}
+    db, facts = Database(_types(template, examples), options.max_memory), {}
     for predicate, table in rows.items():
         group, first = group_rows(table)
         facts[predicate] = _choose(group, first, value_of[predicate], values, first_template_row.get(predicate, 0),

@@ -140,7 +140,7 @@ def _group_codes(codes, cells):
 
 
 @njit(cache=True)
-def _join_codes(left, right, cells):
+def _join_codes(left, right, cells, limit):
     # right rows sorted by cell (counting sort, stable), then every left row takes its cell's
     start = np.zeros(cells + 1, np.int64)
     for j in range(right.shape[0]):
@@ -156,6 +156,8 @@ def _join_codes(left, right, cells):
     for i in range(left.shape[0]):
         if left[i] >= 0:
             total += start[left[i] + 1] - start[left[i]]
+    if total > limit:
+        return np.empty(0, np.int64), np.empty(0, np.int64), total
     li = np.empty(total, np.int64)
     ri = np.empty(total, np.int64)
     k = 0
@@ -166,7 +168,7 @@ def _join_codes(left, right, cells):
                 li[k] = i
                 ri[k] = members[m]
                 k += 1
-    return li, ri
+    return li, ri, total
 
 
 @njit(cache=True)
@@ -225,8 +227,9 @@ def group_rows(table: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 @njit(cache=True)
-def _join(left, right):
-    # Group the right rows by key, then probe every left row (two passes: count, fill).
+def _join(left, right, limit):
+    # Group the right rows by key, then probe every left row (two passes: count, fill; none
+    # when the count passes ``limit``).
     rgroup, rfirst = _group(right)
     groups = rfirst.shape[0]
     counts = np.zeros(groups + 1, np.int64)
@@ -259,6 +262,8 @@ def _join(left, right):
                 total += start[g + 1] - start[g]
                 break
             s = (s + np.uint64(1)) & mask
+    if total > limit:
+        return np.empty(0, np.int64), np.empty(0, np.int64), total
     li = np.empty(total, np.int64)
     ri = np.empty(total, np.int64)
     k = 0
@@ -269,24 +274,43 @@ def _join(left, right):
                 li[k] = i
                 ri[k] = members[m]
                 k += 1
-    return li, ri
+    return li, ri, total
 
 
-def join_rows(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+#: no limit on a join's rows
+UNLIMITED = np.iinfo(np.int64).max
+
+
+class TooManyRows(Exception):
+    """A join would give more pairs (``rows``) than its caller allows; none were made."""
+
+    def __init__(self, rows: int):
+        super().__init__(f"{rows} rows")
+        self.rows = rows
+
+
+def join_rows(left: np.ndarray, right: np.ndarray, max_rows: int = UNLIMITED) -> tuple[np.ndarray, np.ndarray]:
     """Every pair ``(i, j)`` with ``left[i] == right[j]`` (as whole rows), ordered by ``i``
-    then by ``j``.  Both tables must have the same number of columns."""
+    then by ``j``.  Both tables must have the same number of columns.  The pairs are counted
+    before they are made: more than ``max_rows`` raise ``TooManyRows``."""
     left = np.ascontiguousarray(left, dtype=np.int64)
     right = np.ascontiguousarray(right, dtype=np.int64)
     if left.shape[0] == 0 or right.shape[0] == 0:
         return np.empty(0, np.int64), np.empty(0, np.int64)
     if left.shape[1] == 0:  # no shared key: the cross product
+        if left.shape[0] * right.shape[0] > max_rows:
+            raise TooManyRows(left.shape[0] * right.shape[0])
         li = np.repeat(np.arange(left.shape[0]), right.shape[0])
         return li, np.tile(np.arange(right.shape[0]), left.shape[0])
     box = _box(right)
     if box is not None:
         low, high, radix, cells = box
-        return _join_codes(_codes(left, low, high, radix), _codes(right, low, high, radix), cells)
-    return _join(left, right)
+        li, ri, total = _join_codes(_codes(left, low, high, radix), _codes(right, low, high, radix), cells, max_rows)
+    else:
+        li, ri, total = _join(left, right, max_rows)
+    if total > max_rows:
+        raise TooManyRows(int(total))
+    return li, ri
 
 
 @njit(cache=True)

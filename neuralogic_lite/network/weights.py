@@ -14,6 +14,11 @@ import numpy as np
 
 from ..errors import TemplateError
 from ..language.ir import Template, Value, ValueKind, Weight
+from ..memory import over_limit
+
+#: bytes a parameter takes while a model trains: its value, its gradient and the optimizer's
+#: two moments, float64 each
+PARAMETER_BYTES = 4 * 8
 
 
 def weight_shape(value: Value) -> tuple[int, int]:
@@ -136,22 +141,30 @@ class WeightTable:
         raise TemplateError(f"example fact value {weight} must be a fixed value like <0.5>")
 
 
-def number_template_weights(template: Template, heads: set[int], exact: bool = False) -> WeightTable:
+def number_template_weights(template: Template, heads: set[int], exact: bool = False,
+                           max_memory: int | None = None) -> WeightTable:
     """Number every weight written in ``template`` in the reference engine's order.
 
     ``heads`` are the predicates that head some rule: the offset of any other predicate takes
-    an index but, as in the reference, is not part of the model's state dict.
+    an index but, as in the reference, is not part of the model's state dict.  When the
+    weights up to some statement would need more than ``max_memory`` bytes (values, gradients
+    and optimizer state), that statement is named before anything of that size is allocated.
     """
     table = WeightTable(exact=exact)
-    for rule in template.rules:
-        for weight in (rule.head.weight, *(lit.weight for lit in rule.body), rule.offset):
+    parameters = 0
+    statements = [(rule, (rule.head.weight, *(lit.weight for lit in rule.body), rule.offset), True)
+                  for rule in template.rules]
+    statements += [(fact, (fact.literal.weight,), True) for fact in template.facts]
+    statements += [(offset, (offset.weight,), offset.predicate in heads) for offset in template.predicate_offsets]
+    for statement, weights, in_state_dict in statements:
+        first = len(table)
+        for weight in weights:
             if weight is not None:
-                table.add(weight)
-    for fact in template.facts:
-        if fact.literal.weight is not None:
-            table.add(fact.literal.weight)
-    for offset in template.predicate_offsets:
-        table.add(offset.weight, in_state_dict=offset.predicate in heads)
+                table.add(weight, in_state_dict)
+        parameters += sum(r * c for r, c in zip(table.rows[first:], table.cols[first:]))
+        if max_memory is not None and parameters * PARAMETER_BYTES > max_memory:
+            raise over_limit(f"the template's weights up to this statement, {parameters:,} values, need with their "
+                             "gradients and the optimizer's state", parameters * PARAMETER_BYTES, max_memory,
+                             statement.location, str(statement))
     table.template_count = len(table)
     return table
-
