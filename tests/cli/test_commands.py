@@ -60,7 +60,7 @@ def test_train_writes_every_output(files, tmp_path):
 def test_train_json_xval_and_test_sets(files, tmp_path):
     result = run("train", files["template"], files["examples"], "--epochs", "3", "--xval", "2", "--json")
     assert result.exit_code == 0, result.output
-    data = json.loads(result.output)
+    data = json.loads(result.stdout)
     assert len(data["runs"]) == 2 and "test" in data["summary"]
     result = run("train", files["template"], files["examples"], "--epochs", "3", "--test-examples",
                  files["examples"], "--val-examples", files["examples"], "--optimizer", "sgd", "--lr", "0.1")
@@ -72,7 +72,7 @@ def test_dtype_and_threads(files, tmp_path):
     result = run("train", files["template"], files["examples"], "--epochs", "3", "--dtype", "float32", "--threads", "1",
                  "--json")
     assert result.exit_code == 0, result.output
-    settings = json.loads(result.output)["runs"][0]["settings"]
+    settings = json.loads(result.stdout)["runs"][0]["settings"]
     assert settings["dtype"] == "float32" and settings["threads"] == 1
     for bad in (["--dtype", "float16"], ["--threads", "-1"]):
         result = run("train", files["template"], files["examples"], "--epochs", "1", *bad)
@@ -85,10 +85,10 @@ def test_predict_eval_ground_check(files, tmp_path):
     for flag in ("--json", "--csv", None):
         result = run("predict", out / "model.txt", files["examples"], *([flag] if flag else []))
         assert result.exit_code == 0, result.output
-    assert json.loads(run("predict", out / "model.txt", files["examples"], "--json").output)["outputs"]
-    ground = json.loads(run("ground", files["template"], files["examples"], "--json").output)
+    assert json.loads(run("predict", out / "model.txt", files["examples"], "--json").stdout)["outputs"]
+    ground = json.loads(run("ground", files["template"], files["examples"], "--json").stdout)
     assert ground["total"]["neurons"] == sum(s["neurons"] for s in ground["samples"])
-    evaluation = json.loads(run("eval", files["template"], files["examples"], "--json").output)
+    evaluation = json.loads(run("eval", files["template"], files["examples"], "--json").stdout)
     assert len(evaluation["outputs"]) == len(evaluation["targets"]) == 4
     assert run("check", files["template"], files["examples"]).exit_code == 0
 
@@ -127,7 +127,7 @@ def test_eval_reads_pyneuralogic_weights(tmp_path):
     examples = write(tmp_path, "e.txt", "1 h :- <2.0> a.\n")
     weights = write(tmp_path, "w.json", json.dumps({"weights": {"0": 0.25}}))
     result = run("eval", template, examples, "--weights", weights, "--profile", "pyneuralogic", "--json")
-    assert json.loads(result.output)["outputs"] == [0.5]
+    assert json.loads(result.stdout)["outputs"] == [0.5]
 
 
 # ----------------------------------------------------------------------------- user mistakes
