@@ -24,11 +24,11 @@ from .settings import CHOICES, DEFAULT_PROFILE, PROFILES, profile
 def _clean_errors(command):
     """Library errors become one message on stderr and exit code 1; warnings print once;
     Ctrl-C and SIGTERM stop the command alike (see ``_Interrupt``); a first compile of the
-    kernels is announced."""
+    kernels is announced on a terminal (as progress is shown: only there)."""
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
         from .jit import compiling
-        compiling.hook = _announce_compiling
+        compiling.hook = _announce_compiling if sys.stderr.isatty() else None
         with warnings.catch_warnings(record=True) as caught, _INTERRUPT:
             warnings.simplefilter("always", NeuraLogicLiteWarning)
             try:

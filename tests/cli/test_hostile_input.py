@@ -67,13 +67,13 @@ def test_an_unclosed_comment_is_an_error_at_its_line(write, name, text, place):
 
 
 def test_an_unclosed_comment_is_no_longer_a_silent_success_of_train(write, tmp_path):
-    """And a run folder written before is left as it was."""
+    """And a run folder written before is left as it was (even with --overwrite: nothing trained)."""
     out = tmp_path / "run"
     out.mkdir()
     (out / "results.json").write_text('{"earlier": true}')
     examples = write("examples.txt", EXAMPLES.replace("1 xor :- <0> a, <1> b.", "/* 1 xor :- <0> a, <1> b."))
-    one_error(nlite("train", write("template.txt", TEMPLATE), examples, "--epochs", "1", "--out", out, "--quiet"),
-              f"{examples}:3:1:")
+    one_error(nlite("train", write("template.txt", TEMPLATE), examples, "--epochs", "1", "--out", out, "--overwrite",
+                    "--quiet"), f"{examples}:3:1:")
     assert (out / "results.json").read_text() == '{"earlier": true}' and sorted(out.iterdir()) == [out / "results.json"]
 
 
