@@ -62,13 +62,15 @@ def main() -> None:
         parts = {
             "per-neuron forward": lambda: neuron.forward_neurons(plan.order, 0, count, network.net, params,
                                                                  network.values, network.pre, ws, every, None,
-                                                                 plan.products),
-            "planned forward": lambda: dense.forward(plan, network.net, params, network.values, network.pre, ws, every),
+                                                                 plan.products, network.general),
+            "planned forward": lambda: dense.forward(plan, network.net, params, network.values, network.pre, ws, every,
+                                                     network.general),
             "per-neuron backward": lambda: neuron.backward_neurons(plan.order, 0, count, network.net, params,
                                                                    network.values, network.pre, network.grads, pgrad,
-                                                                   ws, every, False, None, plan.products),
+                                                                   ws, every, False, None, plan.products,
+                                                                   network.general),
             "planned backward": lambda: dense.backward(plan, network.net, params, network.values, network.pre,
-                                                       network.grads, pgrad, ws, every, False),
+                                                       network.grads, pgrad, ws, every, False, network.general),
         }
         ms = {name: median_ms(fn) for name, fn in parts.items()}
     print(f"{args.model} width {args.width}, {args.dtype}: epoch at batch {args.batch} {epoch:.1f} ms; "

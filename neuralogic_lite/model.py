@@ -385,12 +385,12 @@ def _lift(graph: NeuralGraph, settings: Settings, across_examples: bool | None =
         p = network.params(params)
         ws = network.workspace(p)
         if neurons is None:
-            kernels.forward_all(network.net, p, network.values, network.pre, ws)
+            kernels.forward_all(network.net, p, network.values, network.pre, ws, None, network.general)
         else:
             neurons = np.ascontiguousarray(neurons, np.int64)
             one = kernels.Samples(np.array([0, neurons.shape[0]], np.int64), neurons, np.full(1, -1, np.int64),
                                   np.zeros(2, np.int64), np.zeros(0))
-            kernels.forward_sample(0, one, network.net, p, network.values, network.pre, ws)
+            kernels.forward_sample(0, one, network.net, p, network.values, network.pre, ws, network.general)
         return network.values
 
     return lift(graph, settings, evaluate, across_examples)

@@ -44,7 +44,7 @@ def _weight(params, w):
 
 
 @njit(cache=True)
-def forward(plan, net, params, values, pre, ws, learns):
+def forward(plan, net, params, values, pre, ws, learns, general):
     """Run the built plan: each stage's blocks (one product each), then its neurons."""
     products = plan.products
     for d in range(plan.size[0]):
@@ -56,11 +56,11 @@ def forward(plan, net, params, values, pre, ws, learns):
             y = products.y[y0:y0 + x.shape[0] * wr].reshape(x.shape[0], wr)
             np.dot(x, weight.T, y)
         forward_neurons(plan.order, plan.stage_start[d], plan.stage_start[d + 1], net, params, values, pre, ws, learns,
-                        None, products)
+                        None, products, general)
 
 
 @njit(cache=True)
-def backward(plan, net, params, values, pre, grads, pgrad, ws, learns, consume):
+def backward(plan, net, params, values, pre, grads, pgrad, ws, learns, consume, general):
     """Push the gradients of the built plan's neurons, last stage first; each stage's blocks
     turn the dL/dY its neurons left in their rows into dL/dW and dL/dinputs (with the X the
     forward pass left)."""
@@ -70,7 +70,7 @@ def backward(plan, net, params, values, pre, grads, pgrad, ws, learns, consume):
         gy[i] = 0.0
     for d in range(plan.size[0] - 1, -1, -1):
         backward_neurons(plan.order, plan.stage_start[d], plan.stage_start[d + 1], net, params, values, pre, grads,
-                         pgrad, ws, learns, consume, None, products)
+                         pgrad, ws, learns, consume, None, products, general)
         for b in range(plan.block_start[d], plan.block_start[d + 1]):
             w = plan.block_weight[b]
             weight = _weight(params, w)

@@ -30,24 +30,25 @@ MSE, SOFTENTROPY, CROSSENTROPY = 0, 1, 2
 
 
 @njit(cache=True)
-def forward(neurons, first, last, net, params, values, pre, ws, learns, lanes, plan):
+def forward(neurons, first, last, net, params, values, pre, ws, learns, lanes, plan, general):
     """Evaluate ``neurons[first:last]`` (ascending): neuron by neuron, or, given a ``plan``
-    (``engine.plan``), planned as stages of products first."""
+    (``engine.plan``), planned as stages of products first.  ``general``: ``neuron.general_of``."""
     if plan is None:
-        forward_neurons(neurons, first, last, net, params, values, pre, ws, learns, lanes, None)
+        forward_neurons(neurons, first, last, net, params, values, pre, ws, learns, lanes, None, general)
     else:
         build(plan, neurons, first, last, learns, net.input_start, net.edge_src, net.edge_weight, params.rows,
               params.cols)
-        plan_forward(plan, net, params, values, pre, ws, learns)
+        plan_forward(plan, net, params, values, pre, ws, learns, general)
 
 
 @njit(cache=True)
-def backward(neurons, first, last, net, params, values, pre, grads, pgrad, ws, learns, consume, lanes, plan):
+def backward(neurons, first, last, net, params, values, pre, grads, pgrad, ws, learns, consume, lanes, plan, general):
     """Push the gradients of the neurons the last ``forward`` evaluated (same arguments)."""
     if plan is None:
-        backward_neurons(neurons, first, last, net, params, values, pre, grads, pgrad, ws, learns, consume, lanes, None)
+        backward_neurons(neurons, first, last, net, params, values, pre, grads, pgrad, ws, learns, consume, lanes, None,
+                         general)
     else:
-        plan_backward(plan, net, params, values, pre, grads, pgrad, ws, learns, consume)
+        plan_backward(plan, net, params, values, pre, grads, pgrad, ws, learns, consume, general)
 
 
 @njit(cache=True)
@@ -61,28 +62,28 @@ def _range(neurons):
 
 
 @njit(cache=True)
-def forward_all(net, params, values, pre, ws, plan=None):
+def forward_all(net, params, values, pre, ws, plan, general):
     """Evaluate every neuron once, in topological order."""
     n = net.kind.shape[0]
     everything = np.arange(n).astype(np.int32)
     first, last = _range(everything)
-    forward(everything, first, last, net, params, values, pre, ws, np.ones(n, np.int8), None, plan)
+    forward(everything, first, last, net, params, values, pre, ws, np.ones(n, np.int8), None, plan, general)
 
 
 @njit(cache=True)
-def forward_constants(net, params, values, pre, ws, learns):
+def forward_constants(net, params, values, pre, ws, learns, general):
     """Evaluate the neurons that depend on no learnable parameter (the epochs then skip them)."""
     constant = np.flatnonzero(learns == 0).astype(np.int32)
     first, last = _range(constant)
     forward_neurons(constant, first, last, net, params, values, pre, ws, np.ones(learns.shape[0], np.int8),
-                    None, None)
+                    None, None, general)
 
 
 @njit(cache=True)
-def forward_sample(s, samples, net, params, values, pre, ws):
+def forward_sample(s, samples, net, params, values, pre, ws, general):
     n = net.kind.shape[0]
     forward_neurons(samples.neurons, samples.start[s], samples.start[s + 1], net, params, values, pre, ws,
-                    np.ones(n, np.int8), None, None)
+                    np.ones(n, np.int8), None, None, general)
 
 
 # ----------------------------------------------------------------------------- losses
@@ -146,7 +147,8 @@ def sample_losses(outputs, output_start, targets, target_start, code, factor):
 def _append(out, size, w):
     if size == out.shape[0]:
         bigger = np.empty(2 * size, np.int64)
-        bigger[:size] = out[:size]
+        for i in range(size):   # not a slice assignment: that compiles numba's broadcasting (seconds)
+            bigger[i] = out[i]
         out = bigger
     out[size] = w
     return out, size + 1
@@ -250,7 +252,7 @@ def _seed_output(s, samples, net, values, grads, outputs, output_start, losses, 
 @njit(cache=True)
 def train_epoch(order, batch_size, samples, net, params, opt, loss_code, loss_factor,
                 values, pre, grads, pgrad, ws, weight_start, weight_ids, touched, touched_ids, losses, outputs,
-                output_start, learns, lanes, plan):
+                output_start, learns, lanes, plan, general):
     """One epoch over ``order``: per sample forward, loss, backward; a step every batch.
 
     Outputs and losses are recorded as seen during training (before the sample's own update
@@ -259,7 +261,8 @@ def train_epoch(order, batch_size, samples, net, params, opt, loss_code, loss_fa
     values of the constant neurons (``learns == 0``) must be in place (``forward_constants``).
     ``lanes``: the passes' width specialization (``neuron.lanes_of``); only the epochs take
     one, so that each new width compiles two kernels, not all of them.  ``plan``: None, or
-    the arrays to run each sample as a plan of products in (``engine.plan``).
+    the arrays to run each sample as a plan of products in (``engine.plan``).  ``general``:
+    ``neuron.general_of``.
     """
     samples, net, params, opt, values, pre, grads, pgrad, ws, weight_start, weight_ids, touched, touched_ids, \
         losses, outputs, output_start, learns, plan = borrowed((samples, net, params, opt, values, pre, grads, pgrad,
@@ -275,14 +278,15 @@ def train_epoch(order, batch_size, samples, net, params, opt, loss_code, loss_fa
             continue
         first = samples.start[s]
         last = samples.start[s + 1]
-        forward(samples.neurons, first, last, net, params, values, pre, ws, learns, lanes, plan)
+        forward(samples.neurons, first, last, net, params, values, pre, ws, learns, lanes, plan, general)
         seeded = _seed_output(s, samples, net, values, grads, outputs, output_start, losses, loss_code, loss_factor,
                               ws.gpre)
         if seeded < 0:
             return False
         elements += seeded
         count = _touch(s, weight_start, weight_ids, touched, touched_ids, count)
-        backward(samples.neurons, first, last, net, params, values, pre, grads, pgrad, ws, learns, True, lanes, plan)
+        backward(samples.neurons, first, last, net, params, values, pre, grads, pgrad, ws, learns, True, lanes, plan,
+                 general)
         in_batch += 1
         if in_batch == batch_size:
             _step(opt, params, pgrad, touched, touched_ids, count, 1.0 / elements)
@@ -312,7 +316,7 @@ def _union(members, samples, stamp, mark, buffer):
 @njit(cache=True)
 def train_epoch_batched(order, batch_size, samples, net, params, opt, loss_code, loss_factor, values, pre, grads,
                         pgrad, ws, weight_start, weight_ids, touched, touched_ids, losses, outputs, output_start,
-                        learns, lanes, plan, stamp):
+                        learns, lanes, plan, general, stamp):
     """An epoch of minibatches: each batch's networks are evaluated once as one graph (so
     neurons that batch lifting merged across samples are computed once), all outputs seeded,
     one backward pass, one step.  Same results as per-sample passes at fixed weights."""
@@ -329,7 +333,7 @@ def train_epoch_batched(order, batch_size, samples, net, params, opt, loss_code,
         mark += 1
         union = _union(members, samples, stamp, mark, buffer)
         first_neuron, last_neuron = _range(union)
-        forward(union, first_neuron, last_neuron, net, params, values, pre, ws, learns, lanes, plan)
+        forward(union, first_neuron, last_neuron, net, params, values, pre, ws, learns, lanes, plan, general)
         count = 0
         elements = 0
         for s in members:
@@ -342,17 +346,17 @@ def train_epoch_batched(order, batch_size, samples, net, params, opt, loss_code,
             elements += seeded
             count = _touch(s, weight_start, weight_ids, touched, touched_ids, count)
         backward(union, first_neuron, last_neuron, net, params, values, pre, grads, pgrad, ws, learns, True, lanes,
-                 plan)
+                 plan, general)
         if elements > 0:
             _step(opt, params, pgrad, touched, touched_ids, count, 1.0 / elements)
     return True
 
 
 @njit(cache=True)
-def evaluate(samples, net, params, values, pre, ws, outputs, output_start, plan):
+def evaluate(samples, net, params, values, pre, ws, outputs, output_start, plan, general):
     """Outputs of all samples at the current weights: every neuron is evaluated once (samples
     that share a neuron share its value)."""
-    forward_all(net, params, values, pre, ws, plan)
+    forward_all(net, params, values, pre, ws, plan, general)
     for s in range(samples.output.shape[0]):
         out = samples.output[s]
         if out < 0:
@@ -363,14 +367,15 @@ def evaluate(samples, net, params, values, pre, ws, outputs, output_start, plan)
 
 
 @njit(cache=True)
-def gradients(samples, which, net, params, loss_code, loss_factor, values, pre, grads, pgrad, ws, losses, plan):
+def gradients(samples, which, net, params, loss_code, loss_factor, values, pre, grads, pgrad, ws, losses, plan,
+              general):
     """dL/dweights summed over the samples ``which`` (into pgrad) and dL/dneuron (grads), at
     the current weights, without updating anything: for gradient checks and for users."""
     n = net.kind.shape[0]
     everything = np.arange(n).astype(np.int32)
     every = np.ones(n, np.int8)
     first, last = _range(everything)
-    forward(everything, first, last, net, params, values, pre, ws, every, None, plan)
+    forward(everything, first, last, net, params, values, pre, ws, every, None, plan, general)
     for i in range(grads.shape[0]):
         grads[i] = 0.0
     for s in which:
@@ -384,4 +389,4 @@ def gradients(samples, which, net, params, loss_code, loss_factor, values, pre, 
         losses[s] = loss_and_gradient(loss_code, loss_factor, values[vs:vs + size], t, g)
         for j in range(size):
             grads[vs + j] += g[j]
-    backward(everything, first, last, net, params, values, pre, grads, pgrad, ws, every, False, None, plan)
+    backward(everything, first, last, net, params, values, pre, grads, pgrad, ws, every, False, None, plan, general)

@@ -439,13 +439,14 @@ def _product_fold_backward(k, ws, g, n):
 # gives the scalar's result.  Every other neuron is handed, one call each, to the same pass
 # compiled with ``lanes=None``, where widths are read at run time.
 
-def _forward_neurons(neurons, first, last, net, params, values, pre, ws, learns, lanes, products):
+def _forward_neurons(neurons, first, last, net, params, values, pre, ws, learns, lanes, products, general):
     """Evaluate ``neurons[first:last]`` (topologically ordered) from their inputs' values.
 
     Neurons with ``learns[v] == 0`` depend on no learnable parameter: their values are
     constants, computed once (pass all ones to compute everything).  ``lanes``: see above
     (None: run-time widths only).  ``products``: None, or the products a plan computed ahead
-    (only with ``lanes=None``)."""
+    (only with ``lanes=None``).  ``general``: None when the network has sums and averages with
+    element-wise activations only (``general_of``): the other neurons' code is left out."""
     kinds, offsets, reducers, activations = net.kind, net.offset, net.reducer, net.activation
     value_start, input_start, edge_src, plan = net.value_start, net.input_start, net.edge_src, net.edge_plan
     pvalues, pstart, prows, pcols = params.values, params.start, params.rows, params.cols
@@ -480,7 +481,7 @@ def _forward_neurons(neurons, first, last, net, params, values, pre, ws, learns,
         # loop: in numba that would cost reference counting per neuron)
         summing = op == SUM or op == AVG
         if lanes is not None and ((n != W and n != 1) or not summing or act > LAST_ELEMENTWISE):
-            _forward_any(neurons, position, position + 1, net, params, values, pre, ws, learns, None, None)
+            _forward_any(neurons, position, position + 1, net, params, values, pre, ws, learns, None, None, general)
             continue
         if summing:   # into lane[base:base + m]: the registers, or the value itself when W = 0
             m = W if W > 0 else n
@@ -584,8 +585,8 @@ def _forward_neurons(neurons, first, last, net, params, values, pre, ws, learns,
                 uv = U(vs)
                 for j in range(um):
                     values[uv + j] = lane[ub + j] * scale
-        elif lanes is None:   # numba leaves this out of the width-W pass, which hands such neurons over
-            count = _gather(v, net, params, values, ws)
+        elif lanes is None and general is not None:   # numba leaves this out of the width-W pass (which
+            count = _gather(v, net, params, values, ws)   # hands such neurons over) and of sums-only networks
             _combine(op, count, ws, values[vs:vs + n], n)
         if act == IDENTITY:
             continue
@@ -601,7 +602,7 @@ def _forward_neurons(neurons, first, last, net, params, values, pre, ws, learns,
         if act <= LAST_ELEMENTWISE:
             for i in range(un):
                 values[uv + i] = elementwise(act, pre[uv + i])
-        elif lanes is None:
+        elif lanes is None and general is not None:
             r, c = _pre_shape(v, net)
             transform(act, pre[vs:vs + n], values[vs:vs + n], r, c)
 
@@ -637,7 +638,7 @@ def learning_neurons(net, learnable):
 
 
 def _backward_neurons(neurons, first, last, net, params, values, pre, grads, pgrad, ws, learns, consume, lanes,
-                      products):
+                      products, general):
     """Push the gradients of ``neurons[first:last]``, last to first, to inputs and weights.
 
     Neurons with ``learns[v] == 0`` are skipped, and receive no gradient.  With ``consume``,
@@ -665,7 +666,7 @@ def _backward_neurons(neurons, first, last, net, params, values, pre, grads, pgr
         plain = kind == FACT or kind == NEGATION or op == SUM or op == AVG
         if lanes is not None and ((n != W and n != 1) or not plain or activations[v] > LAST_ELEMENTWISE):
             _backward_any(neurons, position, position + 1, net, params, values, pre, grads, pgrad, ws, learns,
-                          consume, None, None)
+                          consume, None, None, general)
             continue
         m = W if W > 0 else n   # a compile-time constant when W > 0
         if kind == FACT:
@@ -700,7 +701,7 @@ def _backward_neurons(neurons, first, last, net, params, values, pre, grads, pgr
             elif act <= LAST_ELEMENTWISE:
                 for i in range(m):
                     g[i] = grads[vs + i] * elementwise_derivative(act, pre[vs + i], values[vs + i]) * scale
-            elif lanes is None:   # left out of the width-W pass, as in the forward pass
+            elif lanes is None and general is not None:   # left out as in the forward pass
                 r, c = _pre_shape(v, net)
                 transform_backward(act, pre[vs:vs + n], values[vs:vs + n], grads[vs:vs + n], g, r, c)
                 if scale != 1.0:
@@ -716,7 +717,7 @@ def _backward_neurons(neurons, first, last, net, params, values, pre, grads, pgr
         if kind == FACT or kind == NEGATION:
             continue
         if op != SUM and op != AVG:
-            if lanes is None:
+            if lanes is None and general is not None:
                 _backward_general(v, net, params, values, pre, grads, pgrad, ws)
             continue
         if has_offset:
@@ -966,6 +967,15 @@ def lanes_of(net: Net):
     widths = np.diff(net.value_start)[summing]
     common = int(np.bincount(widths).argmax()) if widths.size else 0
     return (0.0,) * common if 0 < common <= MOST_LANES else None
+
+
+def general_of(net: Net):
+    """The ``general`` argument of the passes for this graph: None when every neuron is a fact, a
+    negation, or a sum or average with an element-wise activation (the passes then compile
+    without the code for the others, seconds of a first run), else True."""
+    other = ~np.isin(net.kind, (FACT, NEGATION)) & (~np.isin(net.reducer, (SUM, AVG))
+                                                     | (net.activation > LAST_ELEMENTWISE))
+    return True if other.any() else None
 
 
 def workspace(net: Net, params: Params) -> Workspace:

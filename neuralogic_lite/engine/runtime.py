@@ -13,7 +13,7 @@ from ..network.graph import NeuralGraph
 from ..network.weights import WeightTable
 from ..settings import DTYPES
 from . import kernels
-from .neuron import Net, Params, edge_plan, lanes_of, workspace
+from .neuron import Net, Params, edge_plan, general_of, lanes_of, workspace
 from .plan import PRODUCT_MIN, PRODUCT_MIN_BATCHED, plan_space, product_edges
 
 
@@ -57,6 +57,7 @@ class Network:
             online = plan_space(self.net, *layout, least=PRODUCT_MIN, dtype=self.dtype)
         self._plans = (online, batched)
         self.lanes = lanes_of(self.net) if self.dtype == np.float64 else None
+        self.general = general_of(self.net)
         size = int(graph.value_start[-1])
         self.values, self.pre, self.grads = (np.zeros(size, self.dtype) for _ in range(3))
         sizes = np.where(graph.output >= 0, (graph.rows * graph.cols)[np.maximum(graph.output, 0)], 0)
@@ -114,7 +115,7 @@ class Network:
         params = self.params(values)
         flat = np.zeros(self.output_start[-1])
         kernels.evaluate(self.samples, self.net, params, self.values, self.pre, self.workspace(params), flat,
-                         self.output_start, self.plan)
+                         self.output_start, self.plan, self.general)
         self._evaluated_at = values.copy()
         return self._split(flat)
 
@@ -139,13 +140,14 @@ class Network:
                             ~np.repeat(key.astype(bool), np.diff(params.start)))
         learns = self._learns[1]
         if not self._constants_ready(values):
-            kernels.forward_constants(self.net, params, self.values, self.pre, self.workspace(params), learns)
+            kernels.forward_constants(self.net, params, self.values, self.pre, self.workspace(params), learns,
+                                      self.general)
             self._evaluated_at = values.copy()
         arguments = (np.ascontiguousarray(order, np.int64), batch_size, self.samples, self.net, params, optimizer,
                      loss_code, loss_factor, self.values, self.pre, self.grads, pgrad, self.workspace(params),
                      *self._sample_weights, touched, touched_ids, losses, flat, self.output_start, learns)
         plan = self._plans[0] if batch_size == 1 else self._plans[1]
-        arguments += (self._lanes(plan), plan)
+        arguments += (self._lanes(plan), plan, self.general)
         if batch_size == 1:
             finite = kernels.train_epoch(*arguments)
         else:
@@ -162,6 +164,6 @@ class Network:
         pgrad = np.zeros(values.shape)
         losses = np.zeros(self.graph.sample_count)
         kernels.gradients(self.samples, which, self.net, params, loss_code, loss_factor, self.values, self.pre,
-                          self.grads, pgrad, self.workspace(params), losses, self.plan)
+                          self.grads, pgrad, self.workspace(params), losses, self.plan, self.general)
         self._evaluated_at = values.copy()
         return pgrad, self.grads.astype(np.float64), losses

@@ -218,7 +218,8 @@ def _supports(input_start, edge_src, group_start, group_outputs):
             v = stack[top]
             if size == out.shape[0]:
                 bigger = np.empty(2 * out.shape[0], np.int64)
-                bigger[:size] = out[:size]
+                for i in range(size):   # not a slice assignment: that compiles numba's broadcasting
+                    bigger[i] = out[i]
                 out = bigger
             out[size] = v
             size += 1
