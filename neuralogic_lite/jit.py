@@ -141,7 +141,7 @@ class Compiling(event.Listener):
     set); the first one also warns of a moved or missing cache (``cache_warning``)."""
 
     #: seconds a first run compiles, measured on the benchmarks' 2-core machine (docs/cli.md)
-    FIRST_RUN_S = 30
+    FIRST_RUN_S = 20
 
     def __init__(self, cache_warning: str | None = None):
         self.seconds = 0.0
