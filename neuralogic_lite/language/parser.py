@@ -18,7 +18,7 @@ from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from ..errors import Location, NeuraLogicLiteError, NeuraLogicLiteWarning, ParseError, clip
-from ..memory import cycle_collection_paused
+from ..memory import cycle_collection_paused, memory_limit, size_text
 from .ir import (Constant, Literal, Metadata, Negation, PredicateMetadata, PredicateOffset, TemplateMetadata,
                  Value, ValueKind, Variable, Weight, WeightMetadata, WeightRef, predicate)
 from .numbers import parse_number
@@ -292,6 +292,10 @@ class _ToIR(Transformer):
             raise self._error(str(e), dims[0]) from None
         shape = tuple(int(d.text) for d in dims)
         size = shape[0] * (shape[1] if len(shape) == 2 else 1)
+        need, limit = 16 * size, memory_limit()    # two lists of floats, 8 bytes an element each
+        if need > limit:
+            raise self._error(f"a sparse value of shape {shape} needs about {size_text(need)}, more than the memory "
+                              f"limit of {size_text(limit)}", dims[0])
         data, data32 = [0.0] * size, [0.0] * size
         parts = []
         for index, number in entries:

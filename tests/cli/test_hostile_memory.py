@@ -122,3 +122,12 @@ def test_a_bad_size_is_a_usage_error(value):
     proc = nlite("train", "templates/xor.txt", "datasets/xor/examples.txt", "--max-memory", value)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
     assert "Invalid value for '--max-memory'" in proc.stderr and "like 4G or 500M" in proc.stderr
+
+
+# ----------------------------------------------------------------------------- values
+@pytest.mark.parametrize("length", ["3000000000", "100000000000000000000"])
+def test_a_sparse_value_too_big_for_memory_is_an_error_at_its_place(tmp_path, length):
+    template = write(tmp_path, "template.txt", f"h :- [{length}|0:1] a.\npredict :- h.\n")
+    examples = write(tmp_path, "examples.txt", "1 predict :- a.\n")
+    assert_one_error(nlite("train", template, examples, "--epochs", "1"), f"{template}:1:7:",
+                     "more than the memory limit")
