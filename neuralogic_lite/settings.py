@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from numbers import Integral, Real
 
 from .errors import NeuraLogicLiteError, SettingError, TemplateError
+from .memory import memory_limit
 from .ops import AGGREGATION, COMBINATION, TRANSFORMATION, lookup
 
 # The values of each choice setting, defined once: the stages and the CLI's option lists read them.
@@ -110,6 +111,11 @@ def _problem(name: str, value) -> str | None:
             return f"must be a {FUNCTIONS[name]} function ({error.message.partition('; ')[2]})"
     if name in MINIMUM and (not isinstance(value, Integral) or isinstance(value, bool) or value < MINIMUM[name]):
         return f"must be a whole number of at least {MINIMUM[name]}"
+    if name == "max_memory":
+        try:
+            memory_limit(value)
+        except (NeuraLogicLiteError, TypeError) as error:
+            return f"must be a number of bytes or a size like 4G ({error})"
     if name in POSITIVE + FINITE:
         if not isinstance(value, Real) or isinstance(value, bool) or not math.isfinite(value):
             return "must be a finite number"

@@ -114,3 +114,10 @@ def test_weights_are_measured_statement_by_statement():
 def test_a_model_stops_before_allocating_a_huge_weight():
     with pytest.raises(MemoryLimitError, match=r"10,000,000,000 values.*298\.0 GiB"):
         Model("{100000,100000} h(X) :- a(X).\n", profile(max_memory="4G"))
+
+
+@pytest.mark.parametrize("bad", ["lots", -5, 1.5j])
+def test_settings_reject_a_memory_limit_that_is_no_size(bad):
+    from neuralogic_lite.errors import SettingError
+    with pytest.raises(SettingError, match="max_memory"):
+        profile(max_memory=bad)
