@@ -15,6 +15,7 @@ from neuralogic_lite import parse_samples, zoo
 from neuralogic_lite.datasets.molecules import MUTAGENESIS_ATOM_TYPES, MUTAGENESIS_BOND_TYPES, generate
 from neuralogic_lite.datasets.text import examples_and_queries_text
 from neuralogic_lite.engine.kernels import MSE
+from neuralogic_lite.engine.runtime import Network
 from neuralogic_lite.errors import NeuraLogicLiteError
 from neuralogic_lite.model import Model
 from neuralogic_lite.settings import profile
@@ -67,6 +68,9 @@ def test_planned_zoo_model_in_float32(name):
 
 
 def test_unknown_dtype_is_one_clear_error():
-    model = Model("{1,1} out :- f(X).", SETTINGS.replace(dtype="float16"))
+    """Refused where the setting is made (and by the engine, for a graph run directly)."""
     with pytest.raises(NeuraLogicLiteError, match="float16"):
-        model.build(parse_samples("f(1).", "1.0 out."))
+        SETTINGS.replace(dtype="float16")
+    built = Model("{1,1} out :- f(X).", SETTINGS).build(parse_samples("f(1).", "1.0 out."))
+    with pytest.raises(NeuraLogicLiteError, match="float16"):
+        Network(built.graph, dtype="float16")
