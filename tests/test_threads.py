@@ -3,7 +3,9 @@
 Each thread reads and builds its own template and samples while the others do theirs; the
 statements (with their places), the samples, the built graphs and the outputs at one seed must
 equal those of a single-threaded run.  The interpreter switches threads every microsecond
-here, so that a shared parser state or a race in the symbol tables would show.
+here, so that a shared parser state or a race in the symbol tables would show (both did,
+before each parse had its own state and interning its lock).  Also: interning from many
+threads, and pauses of the cycle collector that overlap.
 """
 from __future__ import annotations
 
