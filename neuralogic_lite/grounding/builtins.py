@@ -11,7 +11,7 @@ columns (constant ids) and the ``Context`` and returns a boolean mask.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
@@ -19,19 +19,17 @@ import numpy as np
 from ..errors import TemplateError
 from ..language.symbols import CONSTANTS
 from .joins import lookup_rows
-from .terms import numeric_values
+from .terms import NumericReadings
 
 
 @dataclass
 class Context:
-    """What a built-in may look at besides its arguments: the example of each row and the model."""
+    """What a built-in may look at besides its arguments: the example of each row, the model,
+    and the numbers constants name (kept by the grounding, so read once in it)."""
 
     examples: np.ndarray                     # example of every row
     atoms_of_arity: Callable[[int], np.ndarray]  # arity -> rows (example, args...) of every atom
-
-
-def _numbers(ids: np.ndarray) -> np.ndarray:
-    return numeric_values()[ids]
+    numbers: NumericReadings = field(default_factory=NumericReadings)
 
 
 def _texts(ids: np.ndarray) -> np.ndarray:
@@ -39,14 +37,14 @@ def _texts(ids: np.ndarray) -> np.ndarray:
 
 
 def _eq(args, ctx) -> np.ndarray:
-    a, b = _numbers(args[0]), _numbers(args[1])
+    a, b = ctx.numbers(args[0]), ctx.numbers(args[1])
     both = ~np.isnan(a) & ~np.isnan(b)
     return np.where(both, a == b, args[0] == args[1])
 
 
 def _ordering(compare: Callable) -> Callable:
     def test(args, ctx):
-        a, b = _numbers(args[0]), _numbers(args[1])
+        a, b = ctx.numbers(args[0]), ctx.numbers(args[1])
         both = ~np.isnan(a) & ~np.isnan(b)
         out = np.zeros(a.shape[0], bool)
         out[both] = compare(a[both], b[both])
@@ -58,7 +56,7 @@ def _ordering(compare: Callable) -> Callable:
 
 def _arithmetic(op: Callable) -> Callable:
     def test(args, ctx):
-        a, b, c = (_numbers(x) for x in args)
+        a, b, c = (ctx.numbers(x) for x in args)
         with np.errstate(all="ignore"):
             result = op(a, b)
         return result == c   # NaN (non-numeric, x % 0) never equals
@@ -70,7 +68,7 @@ def _java_mod(a, b):
 
 
 def _next(args, ctx) -> np.ndarray:
-    return _numbers(args[0]) == _numbers(args[1]) - 1
+    return ctx.numbers(args[0]) == ctx.numbers(args[1]) - 1
 
 
 def _alldiff(args, ctx) -> np.ndarray:
@@ -89,7 +87,7 @@ def _in(args, ctx) -> np.ndarray:
 
 
 def _maxcard(args, ctx) -> np.ndarray:
-    k = _numbers(args[0])
+    k = ctx.numbers(args[0])
     rows = np.stack(args[1:], axis=1) if len(args) > 1 else np.empty((k.shape[0], 0), np.int64)
     distinct = np.array([len(set(r)) for r in rows.tolist()], dtype=float)
     return ~np.isnan(k) & (distinct <= k)

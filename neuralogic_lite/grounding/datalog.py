@@ -18,6 +18,7 @@ from ..language.ir import Negation
 from ..memory import over_limit
 from .rules import CompiledRule, Pattern
 from .stratify import Stratum
+from .terms import NumericReadings
 
 _UNBOUND = -1
 
@@ -33,6 +34,7 @@ class Database:
         self.tables: dict[int, np.ndarray] = {}
         self.types = types if types is not None else np.empty(0, np.int64)   # constant -> type (-1 none)
         self.max_memory = max_memory
+        self.numbers = NumericReadings()   # what the built-ins read of the constants, kept for this grounding
 
     def rows(self, predicate: int, arity: int) -> np.ndarray:
         table = self.tables.get(predicate)
@@ -235,7 +237,7 @@ def _filter_ready(rule, db, bindings, atoms, waiting, bound):
         if literal.special:
             args = [bindings[:, 1 + v] if v >= 0 else np.full(bindings.shape[0], c, np.int64)
                     for v, c in zip(pattern.vars, pattern.consts)]
-            context = Context(bindings[:, 0], lambda arity: _atoms_of_arity(db, arity))
+            context = Context(bindings[:, 0], lambda arity: _atoms_of_arity(db, arity), db.numbers)
             keep = evaluate_builtin(literal.name, args, context, negated)
         else:
             table = db.rows(pattern.predicate, pattern.arity)

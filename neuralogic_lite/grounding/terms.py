@@ -26,17 +26,26 @@ def constant_types(constants) -> np.ndarray:
     return types
 
 
-_numbers = np.empty(0)
+class NumericReadings:
+    """The number each constant names (NaN for names that are not numbers), read once per
+    constant a grounding asks about.  One grounding owns one (its ``Database`` does), so
+    nothing is kept past it, and groundings in other threads never share it."""
 
+    def __init__(self) -> None:
+        self.ids = np.array([np.iinfo(np.int64).max])   # the constants read so far, sorted, and a sentinel
+        self.values = np.array([math.nan])               # the number of each
 
-def numeric_values() -> np.ndarray:
-    """``value[id]``: the number each constant names (NaN for names that are not numbers)."""
-    global _numbers
-    count = len(CONSTANTS)
-    if _numbers.shape[0] < count:
-        extra = np.array([_as_number(CONSTANTS[i]) for i in range(_numbers.shape[0], count)])
-        _numbers = np.concatenate([_numbers, extra])
-    return _numbers
+    def __call__(self, ids: np.ndarray) -> np.ndarray:
+        """``value[i]`` for each constant id ``i`` of ``ids``."""
+        at = np.searchsorted(self.ids, ids)
+        new = ids[self.ids[at] != ids]
+        if new.shape[0]:
+            new = np.unique(new)
+            place = np.searchsorted(self.ids, new)
+            self.ids = np.insert(self.ids, place, new)
+            self.values = np.insert(self.values, place, [_as_number(CONSTANTS[i]) for i in new.tolist()])
+            at = np.searchsorted(self.ids, ids)
+        return self.values[at]
 
 
 def _as_number(name: str) -> float:

@@ -8,7 +8,9 @@ rule, a labelled example or an id-linked query depends on the file's role, which
 from __future__ import annotations
 
 import re
+import threading
 import warnings
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import NamedTuple
 from functools import lru_cache
@@ -18,7 +20,7 @@ from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from ..errors import Location, NeuraLogicLiteError, NeuraLogicLiteWarning, ParseError, clip
-from ..memory import cycle_collection_paused, memory_limit, size_text
+from ..memory import memory_limit, size_text
 from .ir import (Constant, Literal, Metadata, Negation, PredicateMetadata, PredicateOffset, TemplateMetadata,
                  Value, ValueKind, Variable, Weight, WeightMetadata, WeightRef, predicate)
 from .numbers import parse_number
@@ -72,12 +74,33 @@ def grammar_path() -> Path:
     raise NeuraLogicLiteError(f"the grammar file neuralogic.lark is missing from {package} (broken install?)")
 
 
+_PARSER_MADE = threading.Lock()
+
+
+def _parser() -> Lark:
+    """The one parser of the process (its tables take a while to load), made once even when
+    the first parses start together in several threads."""
+    with _PARSER_MADE:
+        return _made_parser()
+
+
 @lru_cache(maxsize=None)
-def _parser() -> tuple[Lark, "_ToIR"]:
-    # The transformer runs inline, so no parse tree is built; ``parse_statements`` tells it
-    # which file it is reading, for the locations it records.
-    transformer = _ToIR()
-    return Lark.open(str(grammar_path()), parser="lalr", transformer=transformer, cache=True), transformer
+def _made_parser() -> Lark:
+    # The transformer runs inline, so no parse tree is built.  Every parse shares it, so it
+    # holds no state: what belongs to one parse is in ``_READING``.
+    return Lark.open(str(grammar_path()), parser="lalr", transformer=_ToIR(), cache=True)
+
+
+@dataclass(slots=True)
+class _Reading:
+    """What the transformer needs to know about the parse it serves."""
+
+    file: str | None                 # for the locations it records
+    last_line: int = 0               # line of the last number read (a stray weight's line)
+
+
+#: The parse running in this thread (a context variable: each thread, or task, sees its own).
+_READING: ContextVar[_Reading] = ContextVar("neuralogic_lite_reading")
 
 
 # ----------------------------------------------------------------------------- tokens to IR
@@ -105,15 +128,11 @@ def _dense(kind: ValueKind, shape: tuple[int, ...], rows: list[list[_Number]], t
 
 
 class _ToIR(Transformer):
-    """One method per grammar rule, building IR nodes bottom-up."""
-
-    def __init__(self):
-        super().__init__()
-        self.file: str | None = None
-        self.last_line = 0
+    """One method per grammar rule, building IR nodes bottom-up (the file and the line of the
+    last number come from ``_READING``: one transformer serves every parse)."""
 
     def _location(self, line: int, column: int) -> Location:
-        return Location(self.file, line, column)
+        return Location(_READING.get().file, line, column)
 
     def _error(self, message: str, at: Token | _Number) -> ParseError:
         return ParseError(message, self._location(at.line, at.column))
@@ -152,9 +171,10 @@ class _ToIR(Transformer):
     @v_args(inline=True)
     def stray_weight(self, weight):
         # reported at the template's own line (the last number read is this weight's)
+        reading = _READING.get()
         warnings.warn_explicit(f"a weight '{weight}' follows the last body literal without a comma; it is ignored, "
                                f"as the reference engine ignores it (write ', {weight}' for an offset)",
-                               NeuraLogicLiteWarning, self.file or "<text>", self.last_line)
+                               NeuraLogicLiteWarning, reading.file or "<text>", reading.last_line)
         return None
 
     def pred_offset(self, children):
@@ -264,7 +284,7 @@ class _ToIR(Transformer):
     @v_args(inline=True)
     def number(self, token):
         text = token.value
-        self.last_line = token.line
+        _READING.get().last_line = token.line
         try:
             return _Number(text, *parse_number(text), token.line, token.column)
         except OverflowError as e:
@@ -442,16 +462,17 @@ def _convert(error: UnexpectedInput, text: str, file: str | None, parser: Lark) 
 def parse_statements(text: str, file: str | None = None, comments_blanked: bool = False) -> list:
     """Parse one file's text into statements (IR nodes, ``Clause``, ``Conjunction``, ``Import``).
     ``comments_blanked``: block comments were already blanked (they are not looked for again)."""
-    parser, transformer = _parser()
-    transformer.file = file
+    parser = _parser()
     blanked = text if comments_blanked else blank_block_comments(text, file)
+    reading = _READING.set(_Reading(file))
     try:
-        with cycle_collection_paused():
-            return parser.parse(blanked)
+        return parser.parse(blanked)
     except UnexpectedInput as error:
         raise _convert(error, text, file, parser) from None
     except NeuraLogicLiteError as error:  # a transformer callback refused the input
         raise _with_line(error, text, file) from None
+    finally:
+        _READING.reset(reading)
 
 
 def _with_line(error: NeuraLogicLiteError, text: str, file: str | None) -> NeuraLogicLiteError:

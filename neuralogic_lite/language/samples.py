@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..errors import InputError
-from ..memory import cycle_collection_paused, large_arrays_apart
+from ..memory import large_arrays_apart
 from .facts import FactStatement, as_statements, scan_statements
 from .ir import Example, Fact, Literal, Query, Rule, Sample
 from .parser import Clause, Conjunction
@@ -38,11 +38,6 @@ def parse_samples(examples_text: str, queries_text: str | None = None,
                   examples_file: str | None = None, queries_file: str | None = None,
                   progress: Callable[[int, int], None] | None = None) -> list[Sample]:
     """The samples of examples text and optional queries text, in file order."""
-    with cycle_collection_paused():   # (a sample is a few small objects, and there may be millions)
-        return _samples(examples_text, queries_text, examples_file, queries_file, progress)
-
-
-def _samples(examples_text, queries_text, examples_file, queries_file, progress) -> list[Sample]:
     examples = _group_examples(_statements(examples_text, examples_file, "examples", progress), examples_file)
     if queries_text is None:
         return _labelled(examples, examples_file)

@@ -1,41 +1,60 @@
 """Interning: constants and predicates become small integers once, at parse time.
 
-Later stages (grounding, neuralization) compare and hash integers only.  The tables only
-grow; an id means the same name for the life of the process.
+Later stages (grounding, neuralization) compare and hash integers only.
+
+The two tables belong to the process and only grow: an id names the same key for the life of
+the process.  That is what lets IR read at different times (a template, then its examples, a
+saved model's weights) meet by id, and every stage read a name back from an id without a
+table passed along.  They hold each distinct name once (reading the same files again adds
+nothing), so they grow with the names a process has seen, not with how often it parses: a
+long-running service that reads ever new names keeps them all, and should parse in worker
+processes it renews if that matters.  Threads may intern at once (see ``Interner``).
 """
 from __future__ import annotations
 
+import threading
 from typing import Generic, Hashable, TypeVar
 
 K = TypeVar("K", bound=Hashable)
 
 
 class Interner(Generic[K]):
-    """A bijection between hashable keys and consecutive integer ids."""
+    """A bijection between hashable keys and consecutive integer ids, shared by threads.
 
-    __slots__ = ("_ids", "_keys")
+    Lookups take no lock: a key is in ``_ids`` only once it is in ``_keys``, so an id found
+    always names its key.  New keys are numbered under a lock, so two threads never give one
+    id to two keys, or two ids to one key.
+    """
+
+    __slots__ = ("_ids", "_keys", "_lock")
 
     def __init__(self) -> None:
         self._ids: dict[K, int] = {}
         self._keys: list[K] = []
+        self._lock = threading.Lock()
 
     def __call__(self, key: K) -> int:
         """The id of ``key``, creating it on first sight."""
-        ids = self._ids
-        found = ids.get(key)
+        found = self._ids.get(key)
         if found is None:
-            found = ids[key] = len(self._keys)
-            self._keys.append(key)
+            with self._lock:
+                found = self._ids.get(key)
+                if found is None:
+                    found = len(self._keys)
+                    self._keys.append(key)
+                    self._ids[key] = found
         return found
 
     def many(self, keys: list[K]) -> list[int]:
         """The ids of ``keys`` (interning the new ones in order): one call for a whole file."""
         ids = self._ids
         found = list(map(ids.get, keys))
-        missing = list(dict.fromkeys(k for k, f in zip(keys, found) if f is None))
-        if missing:
-            ids.update(zip(missing, range(len(self._keys), len(self._keys) + len(missing))))
-            self._keys.extend(missing)
+        if None in found:
+            with self._lock:
+                missing = list(dict.fromkeys(k for k, f in zip(keys, found) if f is None and k not in ids))
+                start = len(self._keys)
+                self._keys.extend(missing)
+                ids.update(zip(missing, range(start, start + len(missing))))
             found = list(map(ids.get, keys))
         return found
 
