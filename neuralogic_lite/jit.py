@@ -13,8 +13,8 @@ stay: a process still running those sources may yet write there, harmlessly).
 
 The folder lies under the user's ``NUMBA_CACHE_DIR`` if set, else in the package's
 ``__pycache__``, else in the user's cache directory; where none of them can be written (a
-read-only install, ``HOME`` unset or unwritable) it moves to the temporary directory, or, failing
-that, kernels compile in every process.  One warning says so, and what else could not be done.
+read-only install, ``HOME`` unset or unwritable) it moves to the temporary directory (in a folder
+only this user may write), or, failing that, kernels compile in every process.  One warning says so, and what else could not be done.
 
 Compiling takes most of a first run (tens of seconds), so ``Compiling`` listens to numba's
 compile events: callers can say that it is happening and keep it out of the times they report.
@@ -43,8 +43,11 @@ STAMP = "neuralogic_lite-sources.sha256"
 
 def fingerprint(package: Path) -> str:
     """A digest of every Python source of ``package``: what any kernel can compile from."""
+    modules = sorted(package.rglob("*.py"))
+    if not modules:                 # not a folder of sources (a zip, a frozen program)
+        raise FileNotFoundError(f"no Python sources in {package}")
     digest = hashlib.sha256()
-    for module in sorted(package.rglob("*.py")):
+    for module in modules:
         digest.update(module.relative_to(package).as_posix().encode() + b"\0" + module.read_bytes() + b"\0")
     return digest.hexdigest()
 
@@ -75,13 +78,31 @@ def _made(root: Path, current: str) -> bool:
     return True
 
 
+def _private(folder: Path) -> bool:
+    """Make ``folder`` if need be; whether it is this user's alone.  In a shared temporary
+    directory anyone may make a folder of that name first and leave machine code in it."""
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        status = folder.stat()
+    except OSError:
+        return False
+    return not hasattr(os, "getuid") or (status.st_uid == os.getuid() and not status.st_mode & 0o022)
+
+
+def _stamp(folder: Path) -> str | None:
+    """The fingerprint of the sources whose kernels ``folder`` caches, if it is such a folder."""
+    try:
+        return (folder / STAMP).read_text()
+    except OSError:
+        return None
+
+
 def _drop_stale(root: Path) -> str | None:
     """Delete the kernels cached beside ``root`` for other sources; what stopped that, if anything."""
     try:
         for other in root.parent.iterdir():
-            stamp = other / STAMP
-            if other != root and stamp.is_file():
-                for cached in [*other.rglob("*.nbi"), *other.rglob("*.nbc"), stamp]:
+            if other != root and _stamp(other) is not None:
+                for cached in [*other.rglob("*.nbi"), *other.rglob("*.nbc"), other / STAMP]:
                     cached.unlink(missing_ok=True)
     except OSError as error:
         return f"the kernels cached for older sources beside {root} could not be deleted ({error})"
@@ -91,15 +112,19 @@ def _drop_stale(root: Path) -> str | None:
 def cache_root(package: Path = Path(__file__).parent) -> tuple[Path | None, str | None]:
     """Settle where numba caches the kernels of ``package`` and point ``NUMBA_CACHE_DIR`` there:
     the folder (None: kernels are not cached) and what to warn of, if anything."""
-    current = fingerprint(package)
+    try:
+        current = fingerprint(package)
+    except OSError as error:
+        return None, f"the kernels' cache cannot be kept in step with the sources ({error}); kernels are " \
+                     "compiled afresh in every run"
     inherited = os.environ.get("NUMBA_CACHE_DIR")
-    if inherited and Path(inherited, STAMP).is_file() and Path(inherited, STAMP).read_text() == current:
+    if inherited and _stamp(Path(inherited)) == current:
         return Path(inherited), None              # set by the process that started this one
     *places, temporary = _places(package)
     unwritable = inherited or "beside the installed package and in the user's cache directory"
     for place in [*places, temporary]:
         root = place / current[:16]
-        if not _made(root, current):
+        if (place == temporary and not _private(place.parent)) or not _made(root, current):
             continue
         problems = [_drop_stale(root)]
         if place == temporary:
@@ -137,7 +162,7 @@ def njit(*args, **options):
 class Compiling(event.Listener):
     """Seconds spent compiling kernels in this process, from numba's compile events (a cache
     hit raises none).  When a compile begins while none is under way, ``hook()`` is called (if
-    set); the first one also warns of a moved or missing cache (``cache_warning``)."""
+    set); the first one also warns of what the cache could not be given (``cache_warning``)."""
 
     #: seconds a first run compiles, measured on the benchmarks' 2-core machine (docs/cli.md)
     FIRST_RUN_S = 20

@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numba
+
 import neuralogic_lite
 from neuralogic_lite import jit
 
@@ -56,3 +58,28 @@ def test_the_installed_package_caches_in_a_folder_of_its_sources():
     if jit._ROOT is not None:        # no writable place at all: nothing is cached
         assert (jit._ROOT / jit.STAMP).read_text() == jit.fingerprint(package)
         assert os.environ["NUMBA_CACHE_DIR"] == str(jit._ROOT)
+
+
+def test_sources_it_cannot_fingerprint_are_compiled_uncached_and_said_so(tmp_path):
+    root, warning = jit.cache_root(tmp_path)
+    assert root is None and warning.startswith("the kernels' cache cannot be kept in step with the sources")
+    assert "compiled afresh in every run" in warning
+
+
+def test_a_temporary_folder_others_may_write_is_not_used(tmp_path, monkeypatch):
+    """Anyone could have made it and left machine code in it: caching is off (and says so)."""
+    (tmp_path / "file").write_text("")
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path / "file" / "cache"))    # unwritable: under a file
+    monkeypatch.setattr(jit.tempfile, "gettempdir", lambda: str(tmp_path))
+    shared = tmp_path / f"neuralogic_lite-numba-cache-{os.getuid()}"
+    shared.mkdir()
+    try:
+        shared.chmod(0o777)
+        root, warning = jit.cache_root(Path(neuralogic_lite.__file__).parent)
+        assert root is None and "compiled afresh in every run" in warning
+        shared.chmod(0o700)
+        root, warning = jit.cache_root(Path(neuralogic_lite.__file__).parent)
+        assert root.is_relative_to(shared) and f"compiled kernels are cached in {shared}" in warning
+    finally:
+        monkeypatch.undo()
+        numba.config.reload_config()
