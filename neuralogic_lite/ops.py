@@ -83,7 +83,6 @@ _name(Op.ELPRODUCT, COMBINATION, "elementproduct")
 _name(Op.CROSSSUM, COMBINATION, "crossproduct")  # legacy name, read as crosssum
 _name(Op.COSSIM, COMBINATION)
 
-ELEMENTWISE = frozenset(range(Op.IDENTITY, Op.REVERSE + 1))
 #: combinations whose result depends on the order of the inputs (softmax and sparsemax
 #: permute their output with their inputs)
 ORDERED = frozenset({Op.CONCAT, Op.PRODUCT, Op.CROSSSUM, Op.COSSIM, Op.SOFTMAX, Op.SPARSEMAX})

@@ -1,4 +1,4 @@
-"""Settings: every choice the pipeline makes, and the three profiles of SEMANTICS.md §4.
+"""Settings: every choice the pipeline makes, and the three profiles of docs/semantics.md ("Settings").
 
 ``Settings`` is frozen; ``profile(name, **changes)`` gives a profile with some fields changed.
 Stages read only the fields they need.  A ``Settings`` is checked once, when it is made (or

@@ -1,8 +1,8 @@
 """The numerics of every op: forward and derivative side by side (numba, scalar loops).
 
 Element-wise transformations work on one number; the joint ones (softmax, sparsemax, norm,
-transpose) on a whole value block.  Formulas follow the reference engine (functions.md in
-docs/semantics.md): sigmoid saturates at |z| > 100, signum has a zero derivative.  Where the
+transpose) on a whole value block.  Formulas follow the reference engine (docs/semantics.md,
+"Functions"): sigmoid saturates at |z| > 100, signum has a zero derivative.  Where the
 reference's derivative is wrong (lukasiewicz lacks the factor 6) we use the true one.
 """
 from __future__ import annotations

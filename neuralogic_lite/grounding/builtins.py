@@ -129,10 +129,6 @@ BUILTINS: dict[str, tuple[int, Callable]] = {
 READS_ATOMS = frozenset({"anypred"})
 
 
-def is_builtin(name: str) -> bool:
-    return name in BUILTINS
-
-
 def check_builtin(name: str, arity: int, where) -> None:
     """Raise a clear error for an unknown built-in or a wrong number of arguments."""
     if name.startswith("embed"):

@@ -54,10 +54,3 @@ def _as_number(name: str) -> float:
     except ValueError:
         return math.nan
     return value
-
-
-def number_constant(value: float) -> int:
-    """The constant id that prints as ``value`` (integers without a decimal point)."""
-    if float(value).is_integer():
-        return CONSTANTS(str(int(value)))
-    return CONSTANTS(repr(float(value)))
