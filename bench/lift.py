@@ -15,13 +15,12 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 import warnings
 
 from common import MUTAGENESIS, best_of, require_shared
+from reference import available, time_reference
 
 import numpy as np
 
@@ -110,50 +109,16 @@ def ours(repeat: int, epochs: int) -> dict:
     return result
 
 
-CHILD = r'''
-import io, json, os, statistics, sys, tempfile, time
-iso, epochs, warm, folder = bool(int(sys.argv[1])), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
-os.chdir(tempfile.mkdtemp())
-import neuralogic
-from neuralogic.logging import Level, add_handler
-add_handler(io.StringIO(), Level.OFF)
-from neuralogic.core import Model, Settings
-from neuralogic.dataset import FileDataset
-from neuralogic.nn.init import Uniform
-from neuralogic.nn.optim import SGD
-neuralogic.manual_seed(0)
-model = Model(model_file=folder + "/templates/template_gnn.txt")
-model.build(Settings(optimizer=SGD(lr=0.001), initializer=Uniform(), iso_value_compression=iso, chain_pruning=iso))
-start = time.perf_counter()
-built = model.build_dataset(FileDataset(examples_file=folder + "/examples.txt", queries_file=folder + "/queries.txt"))
-build_s = time.perf_counter() - start
-neurons = sum(int(s._java_sample.query.evidence.getNeuronCount()) for s in built)
-for _ in range(warm):
-    model.train(built, epochs=1)
-times = []
-for _ in range(epochs):
-    start = time.perf_counter()
-    model.train(built, epochs=1)
-    times.append(time.perf_counter() - start)
-print(json.dumps({"neurons": neurons, "build_s": build_s, "epoch_s": statistics.median(times),
-                  "epoch_min_s": min(times)}))
-'''
-
-
 def reference(epochs: int, warm: int = 20) -> dict | None:
     """The reference's epoch time with compression off and on, each in a fresh JVM."""
-    try:
-        import neuralogic  # noqa: F401
-    except ImportError:
+    if not available():
         return None
     out = {}
-    for key, iso in (("off", 0), ("on", 1)):
-        proc = subprocess.run([sys.executable, "-c", CHILD, str(iso), str(epochs), str(warm), str(MUTAGENESIS)],
-                              capture_output=True, text=True, cwd=tempfile.gettempdir())
-        lines = proc.stdout.strip().splitlines()
-        if proc.returncode != 0 or not lines:
-            raise SystemExit(f"the reference run failed:\n{proc.stderr[-2000:]}")
-        out[key] = json.loads(lines[-1])
+    for key, iso in (("off", False), ("on", True)):
+        ref = time_reference(TEMPLATE, MUTAGENESIS / "examples.txt", MUTAGENESIS / "queries.txt", iso=iso,
+                             prune=iso, epochs=epochs, warmup=warm, lr=0.001)
+        out[key] = {"neurons": ref["neurons"], "build_s": ref["build_s"][0],
+                    "epoch_s": statistics.median(ref["epoch_s"]), "epoch_min_s": min(ref["epoch_s"])}
     out["speedup"] = out["off"]["epoch_s"] / out["on"]["epoch_s"]
     out["speedup_min"] = out["off"]["epoch_min_s"] / out["on"]["epoch_min_s"]
     return out

@@ -112,3 +112,8 @@ class NetworkError(NeuraLogicLiteError):
 
 class TrainingError(NeuraLogicLiteError):
     """Learning went wrong: a NaN loss, an empty training set."""
+
+
+class ReferenceEngineError(NeuraLogicLiteError):
+    """The reference engine could not be run: not installed, or its worker process crashed,
+    timed out or answered garbage (a case it refuses is a result, not this)."""

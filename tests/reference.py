@@ -1,52 +1,20 @@
-"""The reference engine (PyNeuraLogic 0.9.2 + Java NeuraLogic) as a test oracle: run cases, get JSON back.
+"""The reference engine as a test oracle: ``neuralogic_lite.reference`` runs the cases (their format is
+described there), this module memoises the answers and names the shared datasets' pairings.
 
-The reference runs in a child process (``reference_worker.py``, started with this interpreter) because its
-JVM starts once per process and cannot be restarted, and so that the test process never loads Java.  One
-``run_reference`` call is one worker and one JVM for the whole list: batch the cases of a test module.
-
-A case is a dict (only the first three keys are required)::
-
-    name                  echoed back
-    template, examples    absolute paths
-    queries               absolute path or None (labelled examples)
-    iso, prune            iso value compression, chain pruning (default False, unlike PyNeuraLogic)
-    iso_decimals, iso_inits          the Java settings isoDecimals, isoValueInits
-    activation            {"atom": "SIGMOID", "rule": "TANH"}: Java TransformationFcn names
-                          (default: PyNeuraLogic's, identity)
-    init                  {"kind": "uniform"} | {"kind": "constant", "value": 0.1} | {"kind": "glorot"}
-    seed                  default 0, set right before model.build
-    optimizer             {"kind": "sgd" | "adam", "lr": float}, default sgd 0.1
-    loss                  "mse" | "softentropy" | "crossentropy" (no logits), default mse
-    java                  {javaFieldName: value}; "Enum.NAME" strings name enums nested in Java Settings
-    weights               {index: value} loaded after the build, before evaluating
-    epochs                train one epoch at a time this many times, recording outputs after each
-    batch_size            default 1
-
-A result is a dict: ``name``; ``error`` (None, or "ExceptionType: message" when the reference refused the
-case; then only what was computed before the failure is present); per built sample ``queries`` (the query
-literal, e.g. "layer(2, 1)"), ``query_neuron`` (whether the sample has a query neuron), ``targets``,
-``neurons`` (the sample network's getNeuronCount(), as the reference reports it), ``outputs``; ``weights``
-(the learnable weights by index, as str keys); with ``epochs``: ``trajectory`` (outputs after each epoch)
-and ``final_weights``; ``seconds`` ({"build": s, "train": s}).
+One ``run_reference`` call is one worker process and one JVM for the whole list: batch the cases of a
+test module.
 """
 from __future__ import annotations
 
 import copy
 import json
-import subprocess
-import sys
-import tempfile
-from pathlib import Path
 from typing import NamedTuple
+
+from neuralogic_lite.reference import run_cases
 
 from support import SHARED
 
-WORKER = Path(__file__).with_name("reference_worker.py")
 _MEMO: dict[str, list[dict]] = {}
-
-
-class ReferenceWorkerError(RuntimeError):
-    """The worker itself failed (crash, timeout, garbled output), as opposed to the reference refusing a case."""
 
 
 def run_reference(cases: list[dict], timeout: float = 1800) -> list[dict]:
@@ -57,32 +25,8 @@ def run_reference(cases: list[dict], timeout: float = 1800) -> list[dict]:
     """
     key = json.dumps(cases, sort_keys=True)
     if key not in _MEMO:
-        _MEMO[key] = _spawn(key, len(cases), timeout)
+        _MEMO[key] = run_cases(cases, timeout)
     return copy.deepcopy(_MEMO[key])
-
-
-def _spawn(payload: str, count: int, timeout: float) -> list[dict]:
-    with tempfile.TemporaryDirectory(prefix="nlite_ref_") as cwd:
-        try:
-            proc = subprocess.run([sys.executable, str(WORKER)], input=payload, capture_output=True,
-                                  text=True, cwd=cwd, timeout=timeout)
-        except subprocess.TimeoutExpired as e:
-            raise ReferenceWorkerError(f"the reference worker timed out after {timeout} s on {count} cases"
-                                       f"\n--- stderr tail ---\n{_tail(e.stderr)}") from None
-    try:
-        results = json.loads(proc.stdout) if proc.returncode == 0 else None
-    except json.JSONDecodeError:
-        results = None
-    if not isinstance(results, list) or len(results) != count:
-        raise ReferenceWorkerError(f"the reference worker failed (exit code {proc.returncode})"
-                                   f"\n--- stderr tail ---\n{_tail(proc.stderr)}")
-    return results
-
-
-def _tail(text: str | bytes | None, size: int = 4000) -> str:
-    if isinstance(text, bytes):
-        text = text.decode(errors="replace")
-    return (text or "")[-size:]
 
 
 class Entry(NamedTuple):

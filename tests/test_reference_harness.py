@@ -6,11 +6,15 @@ ten seconds), through the module-scoped ``batch`` fixture.
 from __future__ import annotations
 
 import math
+import sys
 
 import pytest
 
+import neuralogic_lite.reference as driver
+from neuralogic_lite.errors import ReferenceEngineError
+
 import reference
-from reference import ReferenceWorkerError, match_samples, run_reference, suite_case
+from reference import match_samples, run_reference, suite_case
 
 # Recorded reference figures (uniform init, seed 0, SGD lr 0.1, iso and pruning off).
 XOR_OUTPUTS = [0.0, 1.8797760557420795, -0.0070192161831601, 1.8727568395589191]
@@ -57,6 +61,8 @@ def batch(oracle_installed, shared, tmp_path_factory):
          "queries": None, "weights": {"0": [[0.5, -1.0]], "1": [[1.0, 2.0], [3.0, 4.0]]}},
         suite_case("mutagenesis_template_gnn"),
         suite_case("mutagenesis_template_gnn", name="mutagenesis_template_gnn_iso", iso=True),
+        suite_case("xor_naive", name="xor_naive_timed", builds=2, test=False, warmup=1, epochs=3, chunk=2,
+                   trajectory=False),
         # Repeats after everything else: a case must not see state left by earlier ones.
         suite_case("xor_naive", name="xor_naive_again", epochs=1),
         suite_case("xor_naive", name="xor_naive_adam_again", **ADAM),
@@ -134,11 +140,20 @@ def test_cases_do_not_leak_into_each_other(batch):
     assert adam["trajectory"][0] != first["trajectory"][0]
 
 
+def test_timing_options_measure_without_evaluating(batch):
+    """The benchmarks' case: two builds, no evaluation, chunked epochs after a warm-up, no trajectory."""
+    timed = batch[1]["xor_naive_timed"]
+    assert timed["error"] is None and "outputs" not in timed and "trajectory" not in timed
+    assert len(timed["seconds"]["build"]) == 2 and len(timed["seconds"]["epoch"]) == 3
+    assert timed["seconds"]["test"] is None and timed["final_weights"] != timed["weights"]
+    assert 0 < timed["rss_base_mb"] <= timed["rss_peak_mb"]
+
+
 def test_identical_case_lists_are_memoised(batch, monkeypatch):
     def no_second_run(*args):
         raise AssertionError("the reference was run again")
 
-    monkeypatch.setattr(reference, "_spawn", no_second_run)
+    monkeypatch.setattr(reference, "run_cases", no_second_run)
     results = run_reference(batch[0])
     assert [r["name"] for r in results] == [c["name"] for c in batch[0]]
     results[0]["outputs"] = None  # callers get copies
@@ -148,8 +163,8 @@ def test_identical_case_lists_are_memoised(batch, monkeypatch):
 def test_a_crashing_worker_raises_with_its_stderr(tmp_path, monkeypatch):
     script = tmp_path / "worker.py"
     script.write_text("import sys\nsys.stderr.write('boom: the JVM is gone')\nsys.exit(3)\n")
-    monkeypatch.setattr(reference, "WORKER", script)
-    with pytest.raises(ReferenceWorkerError, match="exit code 3(.|\n)*boom: the JVM is gone"):
+    monkeypatch.setattr(driver, "WORKER", (sys.executable, str(script)))
+    with pytest.raises(ReferenceEngineError, match="exit code 3(.|\n)*boom: the JVM is gone"):
         run_reference([{"name": "crash", "template": "t", "examples": "e", "queries": None}])
 
 

@@ -1,4 +1,4 @@
-"""``Graphs`` to NeuraLogic examples text and back, and writing files atomically.
+"""``Graphs`` to NeuraLogic examples text and back (files written with ``io.atomic.atomic_write``).
 
 Text is built with list comprehensions over the flat arrays (no IR objects), so 100k graphs
 write in seconds; reading back goes through the language package's sample parser.
@@ -6,13 +6,13 @@ write in seconds; reading back goes through the language package's sample parser
 from __future__ import annotations
 
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import InputError
+from ..io.atomic import atomic_write
 from ..language import Sample, load_samples
 from .graphs import Graphs
 
@@ -56,28 +56,6 @@ def examples_and_queries_text(graphs: Graphs) -> tuple[str, str]:
     """Unlabelled examples (``facts.`` lines) and their queries (``1.0 predict.`` lines), matched by position."""
     return ("".join(f"{facts}.\n" for facts in _facts(graphs)),
             "".join(f"{t} {QUERY}.\n" for t in _targets(graphs)))
-
-
-def atomic_write(path: str | os.PathLike, text: str) -> Path:
-    """Write ``text`` to ``path`` through a temporary file and a rename: readers never see half a file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as file:
-            file.write(text)
-        os.chmod(temporary, 0o666 & ~_umask())       # mkstemp makes it private; give it the usual mode
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return path
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
 
 
 def save(graphs: Graphs, directory: str | os.PathLike, queries: bool = False) -> list[Path]:

@@ -13,63 +13,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..hashing import EMPTY, capacity, group_keys, hash_row, next_slot, same_row
 from ..jit import njit
-
-_EMPTY = -1
-
-
-@njit(cache=True)
-def _row_hash(table, i):
-    h = np.uint64(1469598103934665603)
-    for j in range(table.shape[1]):
-        h ^= np.uint64(table[i, j] + 0x9E3779B97F4A7C15)
-        h *= np.uint64(1099511628211)
-        h ^= h >> np.uint64(29)
-    return h
-
-
-@njit(cache=True)
-def _rows_equal(a, i, b, j):
-    for k in range(a.shape[1]):
-        if a[i, k] != b[j, k]:
-            return False
-    return True
-
-
-@njit(cache=True)
-def capacity(n):
-    """A power-of-two table size at least twice ``n`` (open addressing stays short)."""
-    size = 16
-    while size < 2 * n:
-        size *= 2
-    return size
-
 
 @njit(cache=True)
 def _group(table):
-    """Group ids (in order of first appearance) and each group's first row."""
-    n = table.shape[0]
-    size = capacity(n)
-    mask = np.uint64(size - 1)
-    slots = np.full(size, _EMPTY, np.int64)  # slot -> group id
-    group = np.empty(n, np.int64)
-    first = np.empty(n, np.int64)
-    groups = 0
-    for i in range(n):
-        s = _row_hash(table, i) & mask
-        while True:
-            g = slots[s]
-            if g == _EMPTY:
-                slots[s] = groups
-                first[groups] = i
-                group[i] = groups
-                groups += 1
-                break
-            if _rows_equal(table, i, table, first[g]):
-                group[i] = g
-                break
-            s = (s + np.uint64(1)) & mask
-    return group, first[:groups].copy()
+    """Group ids (in order of first appearance) and each group's first row (at least one column)."""
+    width = table.shape[1]
+    return group_keys(np.arange(0, table.shape[0] * width + 1, width), table.reshape(table.size))
 
 
 # ----------------------------------------------------------------------------- rows as codes of a small box
@@ -124,13 +75,13 @@ def _codes(table, low, high, radix):
 
 @njit(cache=True)
 def _group_codes(codes, cells):
-    group_of = np.full(cells, _EMPTY, np.int64)   # cell -> group id
+    group_of = np.full(cells, EMPTY, np.int64)   # cell -> group id
     group = np.empty(codes.shape[0], np.int64)
     first = np.empty(codes.shape[0], np.int64)
     groups = 0
     for i in range(codes.shape[0]):
         g = group_of[codes[i]]
-        if g == _EMPTY:
+        if g == EMPTY:
             g = groups
             group_of[codes[i]] = g
             first[g] = i
@@ -173,10 +124,10 @@ def _join_codes(left, right, cells, limit):
 
 @njit(cache=True)
 def _lookup_codes(keys, table, cells):
-    row_of = np.full(cells, _EMPTY, np.int64)
+    row_of = np.full(cells, EMPTY, np.int64)
     for j in range(table.shape[0] - 1, -1, -1):     # backwards: the first equal row wins
         row_of[table[j]] = j
-    found = np.full(keys.shape[0], _EMPTY, np.int64)
+    found = np.full(keys.shape[0], EMPTY, np.int64)
     for i in range(keys.shape[0]):
         if keys[i] >= 0:
             found[i] = row_of[keys[i]]
@@ -243,25 +194,25 @@ def _join(left, right, limit):
         fill[rgroup[i]] += 1
     size = capacity(groups)
     mask = np.uint64(size - 1)
-    slots = np.full(size, _EMPTY, np.int64)
+    slots = np.full(size, EMPTY, np.int64)
     for g in range(groups):
-        s = _row_hash(right, rfirst[g]) & mask
-        while slots[s] != _EMPTY:
-            s = (s + np.uint64(1)) & mask
+        s = hash_row(right[rfirst[g]]) & mask
+        while slots[s] != EMPTY:
+            s = next_slot(s, mask)
         slots[s] = g
-    match = np.full(left.shape[0], _EMPTY, np.int64)
+    match = np.full(left.shape[0], EMPTY, np.int64)
     total = 0
     for i in range(left.shape[0]):
-        s = _row_hash(left, i) & mask
+        s = hash_row(left[i]) & mask
         while True:
             g = slots[s]
-            if g == _EMPTY:
+            if g == EMPTY:
                 break
-            if _rows_equal(left, i, right, rfirst[g]):
+            if same_row(left[i], right[rfirst[g]]):
                 match[i] = g
                 total += start[g + 1] - start[g]
                 break
-            s = (s + np.uint64(1)) & mask
+            s = next_slot(s, mask)
     if total > limit:
         return np.empty(0, np.int64), np.empty(0, np.int64), total
     li = np.empty(total, np.int64)
@@ -269,7 +220,7 @@ def _join(left, right, limit):
     k = 0
     for i in range(left.shape[0]):
         g = match[i]
-        if g != _EMPTY:
+        if g != EMPTY:
             for m in range(start[g], start[g + 1]):
                 li[k] = i
                 ri[k] = members[m]
@@ -317,24 +268,24 @@ def join_rows(left: np.ndarray, right: np.ndarray, max_rows: int = UNLIMITED) ->
 def _lookup(keys, table):
     size = capacity(table.shape[0])
     mask = np.uint64(size - 1)
-    slots = np.full(size, _EMPTY, np.int64)
+    slots = np.full(size, EMPTY, np.int64)
     for j in range(table.shape[0]):
-        s = _row_hash(table, j) & mask
+        s = hash_row(table[j]) & mask
         while True:
-            if slots[s] == _EMPTY:
+            if slots[s] == EMPTY:
                 slots[s] = j
                 break
-            if _rows_equal(table, j, table, slots[s]):
+            if same_row(table[j], table[slots[s]]):
                 break
-            s = (s + np.uint64(1)) & mask
-    found = np.full(keys.shape[0], _EMPTY, np.int64)
+            s = next_slot(s, mask)
+    found = np.full(keys.shape[0], EMPTY, np.int64)
     for i in range(keys.shape[0]):
-        s = _row_hash(keys, i) & mask
-        while slots[s] != _EMPTY:
-            if _rows_equal(keys, i, table, slots[s]):
+        s = hash_row(keys[i]) & mask
+        while slots[s] != EMPTY:
+            if same_row(keys[i], table[slots[s]]):
                 found[i] = slots[s]
                 break
-            s = (s + np.uint64(1)) & mask
+            s = next_slot(s, mask)
     return found
 
 
@@ -343,7 +294,7 @@ def lookup_rows(keys: np.ndarray, table: np.ndarray) -> np.ndarray:
     keys = np.ascontiguousarray(keys, dtype=np.int64)
     table = np.ascontiguousarray(table, dtype=np.int64)
     if keys.shape[0] == 0 or table.shape[0] == 0:
-        return np.full(keys.shape[0], _EMPTY, np.int64)
+        return np.full(keys.shape[0], EMPTY, np.int64)
     if keys.shape[1] == 0:
         return np.zeros(keys.shape[0], np.int64)
     box = _box(table)

@@ -29,6 +29,7 @@ from ..language.ir import (Fact, Literal, Metadata, PredicateMetadata, Predicate
 from ..language.symbols import PREDICATES
 from ..network.weights import WeightTable
 from ..ops import split_legacy
+from .atomic import atomic_write
 
 HEADER = "% model written by neuralogic_lite"    # how a model file starts (see ``header``)
 
@@ -154,28 +155,12 @@ def header(settings, about: dict | None = None) -> str:
     return "".join(f"% {line}\n" for line in lines) + "\n"
 
 
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file and a rename: never half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)   # mkstemp makes it private; give it a normal file's mode
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
 def save(path: str | os.PathLike, text: str, values: np.ndarray, weights: WeightTable, settings,
          extra: dict | None = None, about: dict | None = None) -> tuple[Path, Path]:
     """Write the model text to ``path``, under a ``header`` comment, and its parameters to
     ``path`` + ``.npz``.  ``about``: the epoch kept and its metrics, for the header."""
     path = Path(path)
-    write_atomically(path, (header(settings, about) + text).encode())
+    atomic_write(path, header(settings, about) + text)
     meta = {"settings": dataclasses.asdict(settings), "names": weights.names[:weights.template_count],
             "rows": weights.rows[:weights.template_count], "cols": weights.cols[:weights.template_count],
             **(extra or {})}
@@ -183,7 +168,7 @@ def save(path: str | os.PathLike, text: str, values: np.ndarray, weights: Weight
     with tempfile.TemporaryFile() as buffer:
         np.savez(buffer, values=values, meta=np.array(json.dumps(meta)))
         buffer.seek(0)
-        write_atomically(npz, buffer.read())
+        atomic_write(npz, buffer.read())
     return path, npz
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import InputError, OutputError
-from .model_file import write_atomically
+from .atomic import atomic_write
 
 
 def _plain(value):
@@ -40,7 +40,7 @@ def _clean(obj):
 
 
 def write_json(path: Path, data: dict) -> None:
-    write_atomically(path, json.dumps(_clean(data), indent=1).encode())
+    atomic_write(path, json.dumps(_clean(data), indent=1))
 
 
 def predictions_csv(predictions: dict) -> str:
@@ -56,7 +56,7 @@ def predictions_csv(predictions: dict) -> str:
 
 
 def write_predictions(path: Path, predictions: dict) -> None:
-    write_atomically(path, predictions_csv(predictions).encode())
+    atomic_write(path, predictions_csv(predictions))
 
 
 def plot_learning_curve(path: Path, history: list[dict]) -> str | None:
@@ -90,7 +90,7 @@ def plot_learning_curve(path: Path, history: list[dict]) -> str | None:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=100)
     plt.close(figure)
-    write_atomically(path, buffer.getvalue())
+    atomic_write(path, buffer.getvalue())
     return None
 
 

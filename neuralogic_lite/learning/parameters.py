@@ -11,7 +11,7 @@ from typing import Mapping
 import numpy as np
 
 from ..errors import NeuraLogicLiteError
-from ..network.weights import WeightTable
+from ..network.weights import WeightTable, fan
 from ..settings import INITIALIZERS
 
 
@@ -23,15 +23,7 @@ def _draw(kind: str, rng: np.random.Generator, rows: int, cols: int, value: floa
         return np.full(shape, value)
     if kind == "normal":
         return rng.normal(0.0, 1.0, shape)
-    # Glorot and He limits as the reference computes them: a scalar has fan 2, a vector of n
-    # elements fan n + 1, a matrix fan rows + cols (He: the columns only).
-    if rows == 1 and cols == 1:
-        fan = 2 if kind == "glorot" else 1
-    elif rows == 1 or cols == 1:
-        fan = rows * cols + 1 if kind == "glorot" else rows * cols
-    else:
-        fan = rows + cols if kind == "glorot" else cols
-    limit = math.sqrt(6.0 / fan)
+    limit = math.sqrt(6.0 / fan(kind, rows, cols))
     return rng.uniform(-limit, limit, shape)
 
 

@@ -11,6 +11,8 @@ import math
 
 import numpy as np
 
+from ..network.weights import fan
+
 _MULTIPLIER, _ADDEND, _MASK = 0x5DEECE66D, 0xB, (1 << 48) - 1
 
 
@@ -34,12 +36,11 @@ class JavaRandom:
 def draw(rng: JavaRandom, init: str, rows: int, cols: int) -> np.ndarray:
     """A (rows, cols) weight as the reference initialises it: ``uniform`` is
     ``(u - 0.5) * 2`` (SIMPLE/UNIFORM, scale 2), ``glorot`` is ``u * 2L - L`` with
-    L = sqrt(6 / fan), fan 2 for a scalar, n + 1 for a vector of n, rows + cols for a matrix
-    (activation gains and orthonormal recurrent matrices are not modelled)."""
+    L = sqrt(6) / sqrt(fan) (``network.weights.fan``; activation gains and orthonormal
+    recurrent matrices are not modelled)."""
     u = rng.doubles(rows * cols)
     if init == "glorot":
-        fan = 2 if rows * cols == 1 else rows * cols + 1 if rows == 1 or cols == 1 else rows + cols
-        limit = math.sqrt(6.0) / math.sqrt(fan)
+        limit = math.sqrt(6.0) / math.sqrt(fan(init, rows, cols))   # Java's order of operations
         return (u * (limit - (-limit)) + (-limit)).reshape(rows, cols)
     return ((u - 0.5) * 2.0).reshape(rows, cols)
 

@@ -1,8 +1,8 @@
 """Hash-consing of neurons: give every neuron the first neuron (in topological order) whose key
 equals its own.
 
-A key is a row of int64s.  The tables use open addressing on a 64-bit hash and compare whole
-rows on a hash match, so classes are exact whatever the hash does.  Value keys are built
+A key is a row of int64s.  The tables (``hashing``: open addressing on a 64-bit hash) compare
+whole rows on a hash match, so classes are exact whatever the hash does.  Value keys are built
 beforehand as one CSR array and interned (``intern_rows``); structural keys depend on the
 classes of the inputs, so they are built on the fly in topological order (``structural``).
 """
@@ -10,63 +10,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..grounding.joins import capacity as _capacity
+from ..hashing import EMPTY, capacity, group_keys, hash_row, next_slot, same_row
 from ..heapsort import heapsort
 from ..jit import njit
 
-_EMPTY = -1
-_SEED, _PRIME, _SHIFT = np.uint64(1469598103934665603), np.uint64(1099511628211), np.uint64(29)
-_MIX = np.uint64(0xBF58476D1CE4E5B9)
-
-
-@njit(cache=True, inline="always")
-def _hash(keys, a, b):
-    h = _SEED
-    for i in range(a, b):
-        h = (h ^ np.uint64(keys[i])) * _PRIME
-        h ^= h >> _SHIFT
-    h *= _MIX
-    h ^= h >> _SHIFT
-    return h
-
-
-@njit(cache=True, inline="always")
-def _same(x, a, y, c, length):
-    for i in range(length):
-        if x[a + i] != y[c + i]:
-            return False
-    return True
-
-
-@njit(cache=True)
-def _intern_rows(start, keys):
-    n = start.shape[0] - 1
-    size = _capacity(n)
-    mask = np.uint64(size - 1)
-    slot_rep = np.full(size, _EMPTY, np.int64)
-    slot_hash = np.zeros(size, np.uint64)
-    first = np.empty(n, np.int64)
-    for v in range(n):
-        a, b = start[v], start[v + 1]
-        h = _hash(keys, a, b)
-        s = h & mask
-        while True:
-            r = slot_rep[s]
-            if r == _EMPTY:
-                slot_rep[s] = v
-                slot_hash[s] = h
-                first[v] = v
-                break
-            if slot_hash[s] == h and start[r + 1] - start[r] == b - a and _same(keys, a, keys, start[r], b - a):
-                first[v] = r
-                break
-            s = (s + np.uint64(1)) & mask
-    return first
-
-
 def intern_rows(start: np.ndarray, keys: np.ndarray) -> np.ndarray:
     """For every row of the CSR key array, the first row equal to it."""
-    return _intern_rows(np.ascontiguousarray(start, np.int64), np.ascontiguousarray(keys, np.int64))
+    group, first = group_keys(np.ascontiguousarray(start, np.int64), np.ascontiguousarray(keys, np.int64))
+    return first[group]
 
 
 @njit(cache=True, inline="always")
@@ -99,9 +50,9 @@ def structural(kind, activation, reducer, offset, rows, cols, group, extra, inpu
     for v in range(n):
         most = max(most, input_start[v + 1] - input_start[v])
     rows2 = np.empty((2, _HEADER + most), np.int64)
-    size = _capacity(n)
+    size = capacity(n)
     mask = np.uint64(size - 1)
-    slots = np.full((size, 2), _EMPTY, np.int64)   # (first neuron, hash): one cache line per probe
+    slots = np.full((size, 2), EMPTY, np.int64)   # (first neuron, hash): one cache line per probe
     cls = np.empty(n, np.int64)
     for v in range(n):
         if through[v] != v:
@@ -134,26 +85,26 @@ def structural(kind, activation, reducer, offset, rows, cols, group, extra, inpu
                 else:
                     heapsort(row, _HEADER, p)
             if which == 1:
-                if _same(rows2[0], 0, row, 0, length):
+                if same_row(rows2[0, :length], row[:p]):
                     cls[v] = r
                     break
-                s = (s + np.uint64(1)) & mask
+                s = next_slot(s, mask)
             else:
                 length = p
-                h = _hash(row, 0, p)
+                h = hash_row(row[:p])
                 s = h & mask
             # find the next candidate with the same hash and fan-in, or claim an empty slot
             while True:
                 r = slots[s, 0]
-                if r == _EMPTY:
+                if r == EMPTY:
                     slots[s, 0] = v
                     slots[s, 1] = np.int64(h)
                     cls[v] = v
                     break
                 if slots[s, 1] == np.int64(h) and input_start[r + 1] - input_start[r] == length - _HEADER:
                     break
-                s = (s + np.uint64(1)) & mask
-            if r == _EMPTY:
+                s = next_slot(s, mask)
+            if r == EMPTY:
                 break
             which = 1
     return cls

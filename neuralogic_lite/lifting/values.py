@@ -30,6 +30,7 @@ import numpy as np
 from ..errors import NeuraLogicLiteWarning
 from ..jit import njit
 from ..network.graph import Kind, NeuralGraph
+from ..network.weights import fan
 from ..ops import Op
 from .draws import JavaRandom, draw, hashset_order
 from .hashcons import intern_rows
@@ -199,8 +200,7 @@ def _shared_draw(graph: NeuralGraph, base: np.ndarray, init: str, rng: np.random
         rows, cols = weights.rows[w], weights.cols[w]
         limit = 1.0
         if init == "glorot":
-            fan = 2 if rows * cols == 1 else rows * cols + 1 if rows == 1 or cols == 1 else rows + cols
-            limit = np.sqrt(6.0 / fan)
+            limit = np.sqrt(6.0 / fan(init, rows, cols))
         params[start[w]:start[w + 1]] = rng.uniform(-limit, limit, rows * cols)
     return params
 

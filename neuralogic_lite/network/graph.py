@@ -96,7 +96,7 @@ class NeuralGraph:
 
     def describe(self, neuron: int) -> str:
         """A human-readable name of a neuron: its atom, rule or fact."""
-        return self.labels.describe(self, neuron)
+        return self.labels.describe(Kind(int(self.kind[neuron])), self.origin[neuron])
 
 
 class Labels:
@@ -115,9 +115,11 @@ class Labels:
         """The text of a ground atom, e.g. ``bond(d1_2, d1_3, 7)``."""
         return self._atom_text(predicate, row)
 
-    def describe(self, graph: NeuralGraph, n: int) -> str:
-        kind = Kind(int(graph.kind[n]))
-        a, b, c = (int(x) for x in graph.origin[n])
+    def describe(self, kind: Kind, origin) -> str:
+        """A neuron's kind and what it stands for, from its ``origin`` row: ``weighted rule
+        h(a) :- b(a).``, ``aggregation of rule 2 for h(a)``, ``fact b(a)``; the one wording of
+        drawings, cycle errors and shape errors."""
+        a, b, c = (int(x) for x in origin)
         if kind in (Kind.FACT, Kind.ATOM, Kind.WEIGHTED_ATOM):
             return f"{kind.name.lower().replace('_', ' ')} {self._atom_text(a, b)}"
         if kind is Kind.AGGREGATION:

@@ -345,7 +345,8 @@ def _assemble(program, neurons, edges, weights: WeightTable, outputs, source, gr
         target, position = target[order], position[order]
         if settings.cycles != "cut":
             cycle = find_cycle(input_start, src, level)
-            names = " <- ".join(_describe(program, neurons, int(v)) for v in cycle[:6])
+            describe = labels(program).describe
+            names = " <- ".join(describe(Kind(int(neurons["kind"][v])), neurons["origin"][v]) for v in cycle[:6])
             raise NetworkError(f"the ground network has a cycle: {names}{' <- ...' if len(cycle) > 6 else ''}; "
                                "recursive rules feed their own groundings back (the setting cycles='cut', "
                                "--cycles cut on the command line, drops the back edges, as the reference does)")
@@ -411,16 +412,6 @@ def labels(program: GroundProgram) -> Labels:
     return Labels(lambda p, r: _atom_text(program, p, r), lambda i, g: _rule_text(program, i, g))
 
 
-def _describe(program: GroundProgram, neurons, v: int) -> str:
-    kind = Kind(int(neurons["kind"][v]))
-    a, b, c = (int(x) for x in neurons["origin"][v])
-    if kind in (Kind.FACT, Kind.ATOM, Kind.WEIGHTED_ATOM):
-        return _atom_text(program, a, b)
-    if kind is Kind.AGGREGATION:
-        return f"aggregation for {_atom_text(program, c, b)}"
-    return _rule_text(program, a, b)
-
-
 def _shape_error(program, kind, origin, failed: int, code: int, shapes) -> None:
     a, b, c = (int(x) for x in origin[failed])
     k = Kind(int(kind[failed]))
@@ -437,13 +428,4 @@ def _shape_error(program, kind, origin, failed: int, code: int, shapes) -> None:
     else:
         message = (f"cannot combine a {shapes[0]}x{shapes[1]} value with a {shapes[2]}x{shapes[3]} value "
                    "element-wise")
-    raise TemplateError(f"{message} (in the neuron of {k.name.lower().replace('_', ' ')} "
-                        f"{_describe_ground(program, k, a, b, c)})", where, text)
-
-
-def _describe_ground(program, kind, a, b, c) -> str:
-    if kind in (Kind.RULE, Kind.WEIGHTED_RULE, Kind.NEGATION):
-        return _rule_text(program, a, b)
-    if kind is Kind.AGGREGATION:
-        return _atom_text(program, c, b)
-    return _atom_text(program, a, b)
+    raise TemplateError(f"{message} (in the neuron of {labels(program).describe(k, origin[failed])})", where, text)

@@ -34,6 +34,17 @@ def weight_shape(value: Value) -> tuple[int, int]:
     raise TemplateError(f"weights have at most two dimensions, not {value}")
 
 
+def fan(init: str, rows: int, cols: int) -> int:
+    """The fan of a (rows, cols) weight in the Glorot and He limits sqrt(6 / fan), as the
+    reference counts it: a scalar 2, a vector of n elements n + 1, a matrix rows + cols
+    (He: 1, n and cols).  One rule for training's draws and lifting's re-draws."""
+    if rows == 1 and cols == 1:
+        return 2 if init == "glorot" else 1
+    if rows == 1 or cols == 1:
+        return rows * cols + 1 if init == "glorot" else rows * cols
+    return rows + cols if init == "glorot" else cols
+
+
 def written_array(value: Value, exact: bool) -> np.ndarray:
     """A written value as (rows, cols) float64.  The reference reads scalars as float32 (unless
     ``exact``) and vectors and matrices as doubles."""
