@@ -21,7 +21,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from .engine.runtime import Network
+from .engine.runtime import Network, evaluator
 from .engine.threads import blas_threads
 from .errors import NeuraLogicLiteError
 from .grounding.ground import GroundingOptions, GroundProgram, ground
@@ -373,25 +373,6 @@ def _joined_reports(reports: list[dict], batch: dict | None = None) -> dict:
 def _lift(graph: NeuralGraph, settings: Settings, across_examples: bool | None = None) -> tuple[NeuralGraph, dict]:
     """Compress the graph as the settings ask (``prune``, then ``lift``); value lifting
     evaluates the graphs with the engine.  Returns the graph and the lifting report."""
-    from .engine import kernels
     from .lifting import lift
 
-    cache: dict = {}
-
-    def evaluate(g: NeuralGraph, params: np.ndarray, neurons: np.ndarray | None) -> np.ndarray:
-        if cache.get("graph") is not g:
-            cache.update(graph=g, network=Network(g))
-        network = cache["network"]
-        p = network.params(params)
-        ws = network.workspace(p)
-        if neurons is None:
-            kernels.forward_all(network.net, p, network.values, network.pre, ws, None, network.general)
-        else:
-            neurons = np.ascontiguousarray(neurons, np.int64)
-            one = kernels.Samples(np.array([0, neurons.shape[0]], np.int64), neurons, np.full(1, -1, np.int64),
-                                  np.zeros(2, np.int64), np.zeros(0))
-            kernels.forward_sample(0, one, network.net, p, network.values, network.pre, ws, network.general)
-        return network.values
-
-    return lift(graph, settings, evaluate, across_examples)
-
+    return lift(graph, settings, evaluator(), across_examples)
