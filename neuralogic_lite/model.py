@@ -34,10 +34,8 @@ from .learning.parameters import initial_parameters, load_state_dict, state_dict
 from .learning.trainer import Evaluation, TrainResult, evaluate, optimizer_state, shape_mismatch, train
 from .network.graph import NeuralGraph
 from .network.concat import Chunk, concatenate
-from .network.neuralize import neuralize
+from .network.neuralize import logit_outputs, neuralize
 from .network.weights import number_template_weights, written_array
-from .language.symbols import PREDICATES
-from .ops import Op
 from .settings import Settings, profile
 
 
@@ -237,9 +235,8 @@ class Model:
                 report("neuralize", done, total)
             if loss is None:
                 loss = self._loss(targets_of(samples, graph, self.settings.exact_literals))
-            if loss.logits and self.settings.output_logits:
-                graph, changed = _logit_outputs(graph, self.template)
-                self.identity_outputs = self.identity_outputs | changed
+            graph, changed = logit_outputs(graph, self.template, self.settings, loss.logits)
+            self.identity_outputs = self.identity_outputs | changed
             graph, lifted = _lift(graph, self.settings, across_examples=None if len(pieces) == 1 else False)
             reports.append(lifted)
             done += len(program.examples)
@@ -302,23 +299,6 @@ class Model:
 
     def _parameters(self, built: Built) -> np.ndarray:
         return built.parameters(self.values, self.embeddings, self.settings.seed)
-
-
-def _logit_outputs(graph: NeuralGraph, template: Template) -> tuple[NeuralGraph, frozenset[int]]:
-    """Output neurons whose activation the template does not state become identity: a
-    classifier's output is a logit (the reference does this for BCE with logits).  Returns
-    the new graph and the predicates changed."""
-    stated = {(m.name, m.arity) for m in template.predicate_metadata
-              if m.metadata.get("activation") is not None or m.metadata.get("transformation") is not None}
-    activation = graph.activation.copy()
-    changed = set()
-    for neuron in np.unique(graph.output[graph.output >= 0]):
-        predicate = int(graph.origin[neuron, 0])
-        name, arity, _ = PREDICATES[predicate]
-        if (name, arity) not in stated and (name, None) not in stated:
-            activation[neuron] = Op.IDENTITY
-            changed.add(predicate)
-    return dataclasses.replace(graph, activation=activation), frozenset(changed)
 
 
 #: Examples grounded, neuralized and lifted together by ``Model.build``.  A larger set is built
