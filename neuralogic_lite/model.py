@@ -59,6 +59,7 @@ class Built:
     targets: list[np.ndarray]
     timings: dict[str, float] = field(default_factory=dict)
     loss: Loss | None = None                 # the loss the targets call for (decided once, when built)
+    identity_outputs: frozenset[int] = frozenset()   # output predicates made identity (``logit_outputs``)
 
     @property
     def template_size(self) -> int:
@@ -152,7 +153,7 @@ class Model:
         self.values = initial_parameters(self.weights, self.settings.init, self.settings.seed,
                                          self.settings.init_value)
         self.loss: Loss | None = None
-        self.identity_outputs: frozenset[int] = frozenset()   # output predicates made identity (logits)
+        self.identity_outputs: frozenset[int] = frozenset()   # output predicates trained as logits (``save``)
         self.embeddings: dict[str, np.ndarray] = {}            # @embed vectors by ground atom
         self._moments = (np.zeros(self.values.size), np.zeros(self.values.size), np.zeros(1, np.int64))
 
@@ -206,7 +207,9 @@ class Model:
     def build(self, samples: Sequence[Sample], progress: Callable[[str, int, int], None] | None = None) -> Built:
         """Ground, neuralize (and lift) ``samples``, a chunk of examples at a time (see
         ``CHUNK_EXAMPLES``): the peak memory is the built graph plus one chunk's program.
-        ``progress(stage, examples done, examples)`` is told as each chunk passes each stage."""
+        ``progress(stage, examples done, examples)`` is told as each chunk passes each stage.
+        The model is left as it was: what the build decides (the loss, the outputs made
+        identity) is in the ``Built``, and ``fit`` takes it over."""
         samples = list(samples)
         if not samples:
             raise NeuraLogicLiteError("no samples to build")
@@ -220,6 +223,7 @@ class Model:
             loss = self._loss([written_array(s.query.target, exact).ravel() for s in samples
                                if s.query.target is not None])
         timings = {"ground_s": 0.0, "neuralize_s": 0.0}
+        identity: frozenset[int] = frozenset()
         chunks, reports, batch = [], [], None
         report = progress or (lambda stage, done, total: None)
         total, done = _example_count(samples), 0
@@ -236,7 +240,7 @@ class Model:
             if loss is None:
                 loss = self._loss(targets_of(samples, graph, self.settings.exact_literals))
             graph, changed = logit_outputs(graph, self.template, self.settings, loss.logits)
-            self.identity_outputs = self.identity_outputs | changed
+            identity |= changed
             graph, lifted = _lift(graph, self.settings, across_examples=None if len(pieces) == 1 else False)
             reports.append(lifted)
             done += len(program.examples)
@@ -254,7 +258,8 @@ class Model:
             graph, program = chunks[0]
         timings["lift"] = _joined_reports(reports, batch)
         targets = targets_of(samples, graph, self.settings.exact_literals)
-        return Built(samples, program, graph, Network(graph, targets, self.settings.dtype), targets, timings, loss)
+        return Built(samples, program, graph, Network(graph, targets, self.settings.dtype), targets, timings, loss,
+                     identity)
 
     def _loss(self, targets: list[np.ndarray]) -> Loss:
         known = [t for t in targets if not np.isnan(t).any()]
@@ -267,6 +272,7 @@ class Model:
         built = train_samples if isinstance(train_samples, Built) else self.build(train_samples)
         built.require_targets()
         self.loss = built.loss or self._loss(built.targets)
+        self.identity_outputs = self.identity_outputs | built.identity_outputs   # trained as logits
         values = self._parameters(built)
         val = None
         if validation is not None:
