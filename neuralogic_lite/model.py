@@ -1,6 +1,6 @@
 """The Python API: a template with settings and parameters, built against samples and trained.
 
-    model = Model("template.txt", profile("neuralogic", epochs=100))
+    model = Model.from_file("template.txt", profile("neuralogic", epochs=100))
     result = model.fit(load_samples("examples.txt", "queries.txt"))
     outputs = model.predict(load_samples("test.txt"))
 
@@ -137,15 +137,15 @@ class Built:
 
 
 class Model:
-    """A template, its settings and its current parameter values."""
+    """A template, its settings and its current parameter values.  ``Model(template)`` takes a
+    parsed ``Template``; ``Model.from_file`` and ``Model.from_text`` read one (a string alone
+    could be either, so it is refused, never guessed)."""
 
-    def __init__(self, template: Template | str | os.PathLike, settings: Settings | None = None, **changes):
-        if isinstance(template, Template):
-            self.template = template
-        elif isinstance(template, str) and ("\n" in template or ":-" in template or template.rstrip().endswith(".")):
-            self.template = parse_template(template)     # template text
-        else:
-            self.template = load_template(template)      # a path (a clear error if it is missing)
+    def __init__(self, template: Template, settings: Settings | None = None, **changes):
+        if not isinstance(template, Template):
+            raise NeuraLogicLiteError(f"Model takes a Template, not a {type(template).__name__}: read a template "
+                                      "file with Model.from_file(path), template text with Model.from_text(text)")
+        self.template = template
         self.settings = (settings or profile()).replace(**changes) if changes else (settings or profile())
         heads = {rule.head.predicate for rule in self.template.rules}
         self.weights = number_template_weights(self.template, heads, self.settings.exact_literals,
@@ -156,6 +156,16 @@ class Model:
         self.identity_outputs: frozenset[int] = frozenset()   # output predicates trained as logits (``save``)
         self.embeddings: dict[str, np.ndarray] = {}            # @embed vectors by ground atom
         self._moments = (np.zeros(self.values.size), np.zeros(self.values.size), np.zeros(1, np.int64))
+
+    @classmethod
+    def from_file(cls, path: str | os.PathLike, settings: Settings | None = None, **changes) -> "Model":
+        """The model of the template file at ``path`` (its imports read relative to its folder)."""
+        return cls(load_template(path), settings, **changes)
+
+    @classmethod
+    def from_text(cls, text: str, settings: Settings | None = None, **changes) -> "Model":
+        """The model of template ``text`` (its imports read relative to the current directory)."""
+        return cls(parse_template(text), settings, **changes)
 
     # -- parameters
     def reset_parameters(self, seed: int | None = None) -> None:

@@ -1,11 +1,14 @@
-"""The façade: ``Model.build`` leaves the model as it was; ``fit`` and ``load`` are where it changes."""
+"""The façade: a template is read explicitly (``from_file``, ``from_text``, or a ``Template``);
+``Model.build`` leaves the model as it was; ``fit`` is where it changes."""
 from __future__ import annotations
 
 import copy
 
 import numpy as np
+import pytest
 
 from neuralogic_lite import parse_samples, parse_template
+from neuralogic_lite.errors import NeuraLogicLiteError
 from neuralogic_lite.language.symbols import PREDICATES
 from neuralogic_lite.model import Model
 from neuralogic_lite.settings import profile
@@ -29,7 +32,7 @@ def _equal(a, b) -> bool:
 
 
 def test_build_leaves_the_model_as_it_was():
-    model = Model(parse_template(TEMPLATE), profile("neuralogic", epochs=2))
+    model = Model.from_text(TEMPLATE, profile("neuralogic", epochs=2))
     before = _state(model)
     built = model.build(parse_samples(DATA))
     assert _equal(_state(model), before)
@@ -37,9 +40,24 @@ def test_build_leaves_the_model_as_it_was():
 
 
 def test_fit_takes_over_what_the_build_decided(tmp_path):
-    model = Model(parse_template(TEMPLATE), profile("neuralogic", epochs=2))
+    model = Model.from_text(TEMPLATE, profile("neuralogic", epochs=2))
     built = model.build(parse_samples(DATA))
     model.fit(built)
     assert model.loss == built.loss and model.identity_outputs == built.identity_outputs
     text, _ = model.save(tmp_path / "model.txt")
     assert "out/0 [activation=identity" in text.read_text()
+
+
+def test_a_template_from_a_file_from_text_or_parsed(tmp_path):
+    path = tmp_path / "t.txt"
+    path.write_text(TEMPLATE)
+    models = [Model.from_file(path, epochs=3), Model.from_file(str(path), epochs=3),
+              Model.from_text(TEMPLATE, epochs=3), Model(parse_template(TEMPLATE), profile(epochs=3))]
+    for model in models:
+        assert model.template == models[-1].template and model.settings.epochs == 3
+
+
+@pytest.mark.parametrize("given", [TEMPLATE, "templates/xor.txt"])
+def test_a_string_alone_is_refused_not_guessed(given):
+    with pytest.raises(NeuraLogicLiteError, match=r"Model.from_file\(path\).*Model.from_text\(text\)"):
+        Model(given)

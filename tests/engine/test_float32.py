@@ -24,7 +24,7 @@ SETTINGS = profile("pyneuralogic", lift="none", prune="off", init="uniform", opt
 
 
 def _run(template: str, samples, dtype: str, **changes):
-    model = Model(template, SETTINGS.replace(dtype=dtype, **changes))
+    model = Model.from_text(template, SETTINGS.replace(dtype=dtype, **changes))
     built = model.build(samples)
     values = built.parameters(model.values)
     assert built.network.values.dtype == np.dtype(dtype)
@@ -67,6 +67,6 @@ def test_planned_zoo_model_in_float32(name):
 
 
 def test_unknown_dtype_is_one_clear_error():
-    model = Model("{1,1} out :- f(X).", SETTINGS.replace(dtype="float16"))
+    model = Model.from_text("{1,1} out :- f(X).", SETTINGS.replace(dtype="float16"))
     with pytest.raises(NeuraLogicLiteError, match="float16"):
         model.build(parse_samples("f(1).", "1.0 out."))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from neuralogic_lite import parse_samples, parse_template
+from neuralogic_lite import parse_samples
 from neuralogic_lite.engine.runtime import Network, evaluator
 from neuralogic_lite.model import Model
 from neuralogic_lite.settings import profile
@@ -14,7 +14,7 @@ EXAMPLES = "<0.5> f(a), <-0.25> f(b), e(a, b), e(b, a).\n<0.3> f(c), e(c, c)."
 
 
 def _built():
-    model = Model(parse_template(TEMPLATE), profile("pyneuralogic", lift="none", prune="off", seed=4))
+    model = Model.from_text(TEMPLATE, profile("pyneuralogic", lift="none", prune="off", seed=4))
     built = model.build(parse_samples(EXAMPLES, "1.0 out.\n0.0 out."))
     return built, built.parameters(model.values)
 

@@ -7,7 +7,7 @@ import warnings
 import numpy as np
 import pytest
 
-from neuralogic_lite import parse_samples, parse_template
+from neuralogic_lite import parse_samples
 from neuralogic_lite.engine.runtime import evaluator
 from neuralogic_lite.errors import NeuraLogicLiteError, NeuraLogicLiteWarning
 from neuralogic_lite.lifting import chain_mapping, lift, rewire, structural_classes
@@ -18,7 +18,7 @@ from neuralogic_lite.settings import profile
 
 def build(template: str, examples: str, queries: str | None = None, **changes):
     settings = profile("pyneuralogic", **changes)
-    model = Model(parse_template(template), settings)
+    model = Model.from_text(template, settings)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         built = model.build(parse_samples(examples, queries))
