@@ -34,8 +34,8 @@ start = time.perf_counter()
 from neuralogic_lite import parse_samples
 from neuralogic_lite.model import Model
 from neuralogic_lite.settings import profile
-model = Model("{1,2} h(X) :- {2,2} f(Y), e(X, Y), {2} s(X). [activation=tanh]\n{1,1} out :- h(X).",
-              profile("neuralogic", lift="none", prune="off", epochs=1))
+model = Model.from_text("{1,2} h(X) :- {2,2} f(Y), e(X, Y), {2} s(X). [activation=tanh]\n{1,1} out :- h(X).",
+                        profile("neuralogic", lift="none", prune="off", epochs=1))
 samples = parse_samples("<[1.0, 2.0]> f(1), <0.5> s(1), e(1, 1).", "1.0 out.")
 model.fit(samples)
 print(time.perf_counter() - start)
@@ -45,7 +45,7 @@ print(time.perf_counter() - start)
 def ours(epochs: int) -> dict:
     settings = profile("pyneuralogic", optimizer="sgd", learning_rate=0.001, epochs=1, shuffle=False,
                        select_every=0, lift="none", prune="off")
-    model = Model(TEMPLATE, settings)
+    model = Model.from_file(TEMPLATE, settings)
     built = model.build(load_samples(MUTAGENESIS / "examples.txt", MUTAGENESIS / "queries.txt"))
     values = built.parameters(model.values)
     network = built.network

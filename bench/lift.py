@@ -49,7 +49,7 @@ def epoch_seconds(builts: dict, epochs: int) -> dict:
     The graphs take turns, so a load change on the machine hits them alike; each turn starts
     with an untimed epoch, so that both timings see the caches as training does (the previous
     epoch ran on the same graph), not as the other graph left them."""
-    models = {name: Model(TEMPLATE, settings()) for name in builts}
+    models = {name: Model.from_file(TEMPLATE, settings()) for name in builts}
     fit: dict = {name: [] for name in builts}
     kernel: dict = {name: [] for name in builts}
     for round in range(epochs + 2):
@@ -74,7 +74,7 @@ def epoch_seconds(builts: dict, epochs: int) -> dict:
 
 def ours(repeat: int, epochs: int) -> dict:
     samples = load_samples(MUTAGENESIS / "examples.txt", MUTAGENESIS / "queries.txt")
-    plain_model = Model(TEMPLATE, settings(lift="none", prune="off"))
+    plain_model = Model.from_file(TEMPLATE, settings(lift="none", prune="off"))
     plain = plain_model.build(samples)
     build_s = best_of(lambda: plain_model.build(samples), repeat)[0]
     grounding_s = statistics.median(
@@ -84,7 +84,7 @@ def ours(repeat: int, epochs: int) -> dict:
                            "ground_and_neuralize_s": grounding_s, "build_s": build_s}, "lifted": {}}
     builts = {"unlifted": plain}
     for name, changes, across in LIFTS:
-        model = Model(TEMPLATE, settings(**changes))
+        model = Model.from_file(TEMPLATE, settings(**changes))
         if changes["lift"] == "value":    # Model.build passes the engine's evaluator
             runs = [model.build(samples).timings["lift"] for _ in range(repeat)]
         else:

@@ -178,7 +178,7 @@ def same_outputs(bench: Bench, data: dict) -> float:
     from neuralogic_lite.model import Model
     from neuralogic_lite.settings import profile
 
-    model = Model(bench.template, profile("pyneuralogic", lift="none", prune="off"))
+    model = Model.from_file(bench.template, profile("pyneuralogic", lift="none", prune="off"))
     outputs = model.predict(model.build(load_samples(data["examples"], data["queries"])))
     graphs = load_graphs_text(data["examples"], data["queries"])
     return check_same(bench.key, model, outputs, graphs, MUTAGENESIS_ATOM_TYPES, MUTAGENESIS_BOND_TYPES)

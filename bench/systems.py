@@ -152,7 +152,7 @@ def _warm(settings) -> None:
     from neuralogic_lite import parse_samples
     from neuralogic_lite.model import Model
 
-    warm = Model(WARM[0], settings)                 # load (or compile) every numba kernel
+    warm = Model.from_text(WARM[0], settings)       # load (or compile) every numba kernel
     warm.fit(warm.build(parse_samples(WARM[1], WARM[2])))
 
 

@@ -1,7 +1,7 @@
 """neuralogic_lite: learning with weighted logic programs (NeuraLogic templates) in Python.
 
     import neuralogic_lite as nl
-    model = nl.Model("templates/gcn.txt", nl.profile("neuralogic", epochs=20))
+    model = nl.Model.from_file("templates/gcn.txt", nl.profile("neuralogic", epochs=20))
     model.fit(nl.load_samples("datasets/molecules/examples.txt"))
 """
 from .builder import C, R, V, template

@@ -1,6 +1,6 @@
 """The Python API: a template with settings and parameters, built against samples and trained.
 
-    model = Model("template.txt", profile("neuralogic", epochs=100))
+    model = Model.from_file("template.txt", profile("neuralogic", epochs=100))
     result = model.fit(load_samples("examples.txt", "queries.txt"))
     outputs = model.predict(load_samples("test.txt"))
 
@@ -21,7 +21,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from .engine.runtime import Network
+from .engine.runtime import Network, evaluator
 from .engine.threads import blas_threads
 from .errors import NeuraLogicLiteError
 from .grounding.ground import GroundingOptions, GroundProgram, ground
@@ -34,10 +34,8 @@ from .learning.parameters import initial_parameters, load_state_dict, state_dict
 from .learning.trainer import Evaluation, TrainResult, evaluate, optimizer_state, shape_mismatch, train
 from .network.graph import NeuralGraph
 from .network.concat import Chunk, concatenate
-from .network.neuralize import neuralize
+from .network.neuralize import logit_outputs, neuralize
 from .network.weights import number_template_weights, written_array
-from .language.symbols import PREDICATES
-from .ops import Op
 from .settings import Settings, profile
 
 
@@ -61,6 +59,7 @@ class Built:
     targets: list[np.ndarray]
     timings: dict[str, float] = field(default_factory=dict)
     loss: Loss | None = None                 # the loss the targets call for (decided once, when built)
+    identity_outputs: frozenset[int] = frozenset()   # output predicates made identity (``logit_outputs``)
 
     @property
     def template_size(self) -> int:
@@ -138,15 +137,15 @@ class Built:
 
 
 class Model:
-    """A template, its settings and its current parameter values."""
+    """A template, its settings and its current parameter values.  ``Model(template)`` takes a
+    parsed ``Template``; ``Model.from_file`` and ``Model.from_text`` read one (a string alone
+    could be either, so it is refused, never guessed)."""
 
-    def __init__(self, template: Template | str | os.PathLike, settings: Settings | None = None, **changes):
-        if isinstance(template, Template):
-            self.template = template
-        elif isinstance(template, str) and ("\n" in template or ":-" in template or template.rstrip().endswith(".")):
-            self.template = parse_template(template)     # template text
-        else:
-            self.template = load_template(template)      # a path (a clear error if it is missing)
+    def __init__(self, template: Template, settings: Settings | None = None, **changes):
+        if not isinstance(template, Template):
+            raise NeuraLogicLiteError(f"Model takes a Template, not a {type(template).__name__}: read a template "
+                                      "file with Model.from_file(path), template text with Model.from_text(text)")
+        self.template = template
         self.settings = (settings or profile()).replace(**changes) if changes else (settings or profile())
         heads = {rule.head.predicate for rule in self.template.rules}
         self.weights = number_template_weights(self.template, heads, self.settings.exact_literals,
@@ -154,9 +153,19 @@ class Model:
         self.values = initial_parameters(self.weights, self.settings.init, self.settings.seed,
                                          self.settings.init_value)
         self.loss: Loss | None = None
-        self.identity_outputs: frozenset[int] = frozenset()   # output predicates made identity (logits)
+        self.identity_outputs: frozenset[int] = frozenset()   # output predicates trained as logits (``save``)
         self.embeddings: dict[str, np.ndarray] = {}            # @embed vectors by ground atom
         self._moments = (np.zeros(self.values.size), np.zeros(self.values.size), np.zeros(1, np.int64))
+
+    @classmethod
+    def from_file(cls, path: str | os.PathLike, settings: Settings | None = None, **changes) -> "Model":
+        """The model of the template file at ``path`` (its imports read relative to its folder)."""
+        return cls(load_template(path), settings, **changes)
+
+    @classmethod
+    def from_text(cls, text: str, settings: Settings | None = None, **changes) -> "Model":
+        """The model of template ``text`` (its imports read relative to the current directory)."""
+        return cls(parse_template(text), settings, **changes)
 
     # -- parameters
     def reset_parameters(self, seed: int | None = None) -> None:
@@ -208,7 +217,9 @@ class Model:
     def build(self, samples: Sequence[Sample], progress: Callable[[str, int, int], None] | None = None) -> Built:
         """Ground, neuralize (and lift) ``samples``, a chunk of examples at a time (see
         ``CHUNK_EXAMPLES``): the peak memory is the built graph plus one chunk's program.
-        ``progress(stage, examples done, examples)`` is told as each chunk passes each stage."""
+        ``progress(stage, examples done, examples)`` is told as each chunk passes each stage.
+        The model is left as it was: what the build decides (the loss, the outputs made
+        identity) is in the ``Built``, and ``fit`` takes it over."""
         samples = list(samples)
         if not samples:
             raise NeuraLogicLiteError("no samples to build")
@@ -222,6 +233,7 @@ class Model:
             loss = self._loss([written_array(s.query.target, exact).ravel() for s in samples
                                if s.query.target is not None])
         timings = {"ground_s": 0.0, "neuralize_s": 0.0}
+        identity: frozenset[int] = frozenset()
         chunks, reports, batch = [], [], None
         report = progress or (lambda stage, done, total: None)
         total, done = _example_count(samples), 0
@@ -237,9 +249,8 @@ class Model:
                 report("neuralize", done, total)
             if loss is None:
                 loss = self._loss(targets_of(samples, graph, self.settings.exact_literals))
-            if loss.logits and self.settings.output_logits:
-                graph, changed = _logit_outputs(graph, self.template)
-                self.identity_outputs = self.identity_outputs | changed
+            graph, changed = logit_outputs(graph, self.template, self.settings, loss.logits)
+            identity |= changed
             graph, lifted = _lift(graph, self.settings, across_examples=None if len(pieces) == 1 else False)
             reports.append(lifted)
             done += len(program.examples)
@@ -257,7 +268,8 @@ class Model:
             graph, program = chunks[0]
         timings["lift"] = _joined_reports(reports, batch)
         targets = targets_of(samples, graph, self.settings.exact_literals)
-        return Built(samples, program, graph, Network(graph, targets, self.settings.dtype), targets, timings, loss)
+        return Built(samples, program, graph, Network(graph, targets, self.settings.dtype), targets, timings, loss,
+                     identity)
 
     def _loss(self, targets: list[np.ndarray]) -> Loss:
         known = [t for t in targets if not np.isnan(t).any()]
@@ -270,6 +282,7 @@ class Model:
         built = train_samples if isinstance(train_samples, Built) else self.build(train_samples)
         built.require_targets()
         self.loss = built.loss or self._loss(built.targets)
+        self.identity_outputs = self.identity_outputs | built.identity_outputs   # trained as logits
         values = self._parameters(built)
         val = None
         if validation is not None:
@@ -302,23 +315,6 @@ class Model:
 
     def _parameters(self, built: Built) -> np.ndarray:
         return built.parameters(self.values, self.embeddings, self.settings.seed)
-
-
-def _logit_outputs(graph: NeuralGraph, template: Template) -> tuple[NeuralGraph, frozenset[int]]:
-    """Output neurons whose activation the template does not state become identity: a
-    classifier's output is a logit (the reference does this for BCE with logits).  Returns
-    the new graph and the predicates changed."""
-    stated = {(m.name, m.arity) for m in template.predicate_metadata
-              if m.metadata.get("activation") is not None or m.metadata.get("transformation") is not None}
-    activation = graph.activation.copy()
-    changed = set()
-    for neuron in np.unique(graph.output[graph.output >= 0]):
-        predicate = int(graph.origin[neuron, 0])
-        name, arity, _ = PREDICATES[predicate]
-        if (name, arity) not in stated and (name, None) not in stated:
-            activation[neuron] = Op.IDENTITY
-            changed.add(predicate)
-    return dataclasses.replace(graph, activation=activation), frozenset(changed)
 
 
 #: Examples grounded, neuralized and lifted together by ``Model.build``.  A larger set is built
@@ -373,25 +369,6 @@ def _joined_reports(reports: list[dict], batch: dict | None = None) -> dict:
 def _lift(graph: NeuralGraph, settings: Settings, across_examples: bool | None = None) -> tuple[NeuralGraph, dict]:
     """Compress the graph as the settings ask (``prune``, then ``lift``); value lifting
     evaluates the graphs with the engine.  Returns the graph and the lifting report."""
-    from .engine import kernels
     from .lifting import lift
 
-    cache: dict = {}
-
-    def evaluate(g: NeuralGraph, params: np.ndarray, neurons: np.ndarray | None) -> np.ndarray:
-        if cache.get("graph") is not g:
-            cache.update(graph=g, network=Network(g))
-        network = cache["network"]
-        p = network.params(params)
-        ws = network.workspace(p)
-        if neurons is None:
-            kernels.forward_all(network.net, p, network.values, network.pre, ws, None, network.general)
-        else:
-            neurons = np.ascontiguousarray(neurons, np.int64)
-            one = kernels.Samples(np.array([0, neurons.shape[0]], np.int64), neurons, np.full(1, -1, np.int64),
-                                  np.zeros(2, np.int64), np.zeros(0))
-            kernels.forward_sample(0, one, network.net, p, network.values, network.pre, ws, network.general)
-        return network.values
-
-    return lift(graph, settings, evaluate, across_examples)
-
+    return lift(graph, settings, evaluator(), across_examples)

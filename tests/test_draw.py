@@ -40,7 +40,7 @@ def parse_dot(text: str) -> tuple[dict[int, str], list[tuple[int, int, str | Non
 
 @pytest.fixture(scope="module")
 def family():
-    model = Model(ROOT / "templates/family.txt", profile(lift="none", prune="off"))
+    model = Model.from_file(ROOT / "templates/family.txt", profile(lift="none", prune="off"))
     return model.build(load_samples(ROOT / "datasets/family/examples.txt", ROOT / "datasets/family/queries.txt"))
 
 
@@ -61,7 +61,7 @@ def test_dot_is_well_formed_and_labelled(family):
 
 
 def test_named_weights_shapes_and_kinds():
-    model = Model(ROOT / "templates/gcn.txt", profile(lift="none", prune="off"))
+    model = Model.from_file(ROOT / "templates/gcn.txt", profile(lift="none", prune="off"))
     built = model.build(load_samples(ROOT / "datasets/molecules/examples.txt")[:1])
     text = to_dot(built)
     nodes, edges = parse_dot(text)
@@ -80,7 +80,7 @@ def test_negation_neurons_and_escaped_quotes():
 
 
 def test_long_labels_are_capped():
-    model = Model(ROOT / "templates/gcn.txt", profile(lift="none", prune="off"))
+    model = Model.from_file(ROOT / "templates/gcn.txt", profile(lift="none", prune="off"))
     built = model.build(load_samples(ROOT / "datasets/molecules/examples.txt")[:1])
     nodes, _ = parse_dot(to_dot(built, max_label=20))
     for label in nodes.values():

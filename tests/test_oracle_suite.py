@@ -41,7 +41,7 @@ def reference(shared, oracle_installed) -> dict[str, dict]:
 
 
 def build(entry, weights=None, dtype="float64"):
-    model = Model(SHARED / entry.template, SETTINGS.replace(dtype=dtype))
+    model = Model.from_file(SHARED / entry.template, SETTINGS.replace(dtype=dtype))
     samples = load_samples(SHARED / entry.examples, SHARED / entry.queries if entry.queries else None)
     built = model.build(samples)
     if weights is not None:

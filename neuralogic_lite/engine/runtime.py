@@ -2,9 +2,12 @@
 
 ``Network`` owns the value, gradient and scratch buffers of one graph and exposes the three
 things the learning stage needs: outputs at given parameters, one training epoch, and the
-gradients of the loss (for checks and inspection).
+gradients of the loss (for checks and inspection); and, for value lifting, every neuron's
+value at given parameters (``values_at``, ``evaluator``).
 """
 from __future__ import annotations
+
+from typing import Callable
 
 import numpy as np
 
@@ -119,6 +122,23 @@ class Network:
         self._evaluated_at = values.copy()
         return self._split(flat)
 
+    def values_at(self, values: np.ndarray, neurons: np.ndarray | None = None) -> np.ndarray:
+        """The value buffer (indexed by ``graph.value_start``) at parameters ``values``, with
+        every neuron computed, or only ``neurons`` (ids in topological order; the others keep
+        what they held).  The buffer is the network's own: the next pass overwrites it."""
+        params = self.params(values)
+        ws = self.workspace(params)
+        if neurons is None:
+            kernels.forward_all(self.net, params, self.values, self.pre, ws, None, self.general)
+            self._evaluated_at = values.copy()
+        else:
+            neurons = np.ascontiguousarray(neurons, np.int64)
+            one = kernels.Samples(np.array([0, neurons.shape[0]], np.int64), neurons, np.full(1, -1, np.int64),
+                                  np.zeros(2, np.int64), np.zeros(0))
+            kernels.forward_sample(0, one, self.net, params, self.values, self.pre, ws, self.general)
+            self._evaluated_at = None    # the buffer mixes parameters now: constants are recomputed
+        return self.values
+
     def epoch(self, values: np.ndarray, optimizer: kernels.Optimizer, order: np.ndarray, batch_size: int,
               loss_code: int, loss_factor: float) -> tuple[np.ndarray, np.ndarray, bool]:
         """One training epoch (updates ``values`` in place): (losses, outputs seen, finite?).
@@ -167,3 +187,16 @@ class Network:
                           self.grads, pgrad, self.workspace(params), losses, self.plan, self.general)
         self._evaluated_at = values.copy()
         return pgrad, self.grads.astype(np.float64), losses
+
+
+def evaluator() -> Callable[[NeuralGraph, np.ndarray, "np.ndarray | None"], np.ndarray]:
+    """``evaluate(graph, params, neurons) -> values``, as value lifting takes it
+    (``lifting.values``): ``Network.values_at`` of each graph, its ``Network`` made once while
+    the graph stays the same (lifting evaluates one graph many times)."""
+    last: list = [None, None]     # the graph and its network
+
+    def evaluate(graph: NeuralGraph, params: np.ndarray, neurons: np.ndarray | None) -> np.ndarray:
+        if last[0] is not graph:
+            last[:] = [graph, Network(graph)]
+        return last[1].values_at(params, neurons)
+    return evaluate

@@ -27,6 +27,7 @@ from ..errors import InputError
 from ..language.ir import (Fact, Literal, Metadata, PredicateMetadata, PredicateOffset, Rule, Template, Value,
                            ValueKind, Weight)
 from ..language.symbols import PREDICATES
+from ..network.neuralize import activation_stated
 from ..network.weights import WeightTable
 from ..ops import split_legacy
 from .atomic import atomic_write
@@ -103,12 +104,10 @@ def export_template(template: Template, weights: WeightTable, values: np.ndarray
                 learned = Weight(learned.value, False, f"offset_{name}_{arity}")
             statement = PredicateOffset(statement.predicate, learned, statement.location)
         statements.append(statement)
-    stated = {(m.name, m.arity) for m in template.predicate_metadata
-              if m.metadata.get("activation") is not None or m.metadata.get("transformation") is not None}
     for predicate in heads:
-        name, arity, _ = PREDICATES[predicate]
-        if (name, arity) in stated or (name, None) in stated:
+        if activation_stated(template, predicate):
             continue
+        name, arity, _ = PREDICATES[predicate]
         activation = "identity" if predicate in identity_outputs else settings.atom_activation
         statements.append(PredicateMetadata(name, arity, Metadata((("activation", activation),
                                                                    ("combination", settings.atom_combination)))))

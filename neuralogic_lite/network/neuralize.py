@@ -10,7 +10,7 @@ Neurons are created in blocks (one per predicate or rule), never one Python obje
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import warnings
 
@@ -42,6 +42,33 @@ def neuralize(program: GroundProgram, template: Template, settings: Settings) ->
     _weight_atoms(neurons, neuron_of, weighted_atoms, weights, functions)
     return _assemble(program, neurons, blocks.edge_arrays(), weights, _neurons_of(neuron_of, outputs), source,
                      (group_start, _neurons_of(neuron_of, group_atoms)), settings)
+
+
+def logit_outputs(graph: NeuralGraph, template: Template, settings: Settings,
+                  logits: bool) -> tuple[NeuralGraph, frozenset[int]]:
+    """The graph with its output neurons made identity where the template states no activation
+    for their predicate, when the loss works on ``logits`` and ``settings.output_logits`` asks
+    (a classifier's output is then a logit, as the reference's BCE with logits has it).
+    Returns the graph (``graph`` itself when nothing changes) and the predicates changed."""
+    if not (logits and settings.output_logits):
+        return graph, frozenset()
+    activation = graph.activation.copy()
+    changed = set()
+    for neuron in np.unique(graph.output[graph.output >= 0]):
+        predicate = int(graph.origin[neuron, 0])
+        if not activation_stated(template, predicate):
+            activation[neuron] = Op.IDENTITY
+            changed.add(predicate)
+    return (replace(graph, activation=activation), frozenset(changed)) if changed else (graph, frozenset())
+
+
+def activation_stated(template: Template, predicate: int) -> bool:
+    """Whether the template states the activation of ``predicate``'s atoms (for its name and
+    arity, or for its name alone)."""
+    name, arity, _ = PREDICATES[predicate]
+    return any(m.name == name and m.arity in (arity, None) and
+               (m.metadata.get("activation") is not None or m.metadata.get("transformation") is not None)
+               for m in template.predicate_metadata)
 
 
 # ----------------------------------------------------------------------------- functions per neuron

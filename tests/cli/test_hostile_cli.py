@@ -150,7 +150,7 @@ def test_eval_and_ground_validate_their_options_too():
 ])
 def test_the_python_api_rejects_settings_with_the_valid_range(changes, message):
     for make in (lambda: profile("neuralogic", **changes), lambda: Settings(**changes),
-                 lambda: profile().replace(**changes), lambda: Model(XOR[0], **changes)):
+                 lambda: profile().replace(**changes), lambda: Model.from_file(XOR[0], **changes)):
         with pytest.raises(SettingError, match=re.escape(message)):
             make()
 

@@ -239,12 +239,12 @@ def test_model_txt_is_readable_and_loads_back_exactly(trained):
     assert "epochs=20" in header and "seed=0" in header
     assert "% XOR with one hidden layer" in text and "% Input predicates" in text     # the template's comments
     model = Model.load(trained / "model.txt")
-    text_only = Model(trained / "model.txt", model.settings)
+    text_only = Model.from_file(trained / "model.txt", model.settings)
     np.testing.assert_array_equal(text_only.values, model.values)
 
 
 def test_a_model_saved_again_has_one_header_and_the_comments_once(tmp_path):
-    Model(ROOT / XOR[0]).save(tmp_path / "model.txt")
+    Model.from_file(ROOT / XOR[0]).save(tmp_path / "model.txt")
     Model.load(tmp_path / "model.txt").save(tmp_path / "again.txt")
     text = (tmp_path / "again.txt").read_text()
     assert text.count("% model written by") == 1 and text.count("% XOR with one hidden layer") == 1

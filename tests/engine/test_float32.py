@@ -25,7 +25,7 @@ SETTINGS = profile("pyneuralogic", lift="none", prune="off", init="uniform", opt
 
 
 def _run(template: str, samples, dtype: str, **changes):
-    model = Model(template, SETTINGS.replace(dtype=dtype, **changes))
+    model = Model.from_text(template, SETTINGS.replace(dtype=dtype, **changes))
     built = model.build(samples)
     values = built.parameters(model.values)
     assert built.network.values.dtype == np.dtype(dtype)
@@ -71,6 +71,6 @@ def test_unknown_dtype_is_one_clear_error():
     """Refused where the setting is made (and by the engine, for a graph run directly)."""
     with pytest.raises(NeuraLogicLiteError, match="float16"):
         SETTINGS.replace(dtype="float16")
-    built = Model("{1,1} out :- f(X).", SETTINGS).build(parse_samples("f(1).", "1.0 out."))
+    built = Model.from_text("{1,1} out :- f(X).", SETTINGS).build(parse_samples("f(1).", "1.0 out."))
     with pytest.raises(NeuraLogicLiteError, match="float16"):
         Network(built.graph, dtype="float16")

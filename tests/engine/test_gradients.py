@@ -23,7 +23,7 @@ EXAMPLE = ("<[0.3, -0.2, 0.5]> f(1), <[0.1, 0.4, -0.3]> f(2), <[-0.5, 0.2, 0.25]
 
 def check(template: str, queries: str, seed: int = 0, tolerance: float = 1e-6) -> tuple[object, np.ndarray]:
     """Compare the gradient with finite differences; the built model and the gradient."""
-    model = Model(template, SETTINGS.replace(seed=seed))
+    model = Model.from_text(template, SETTINGS.replace(seed=seed))
     samples = parse_samples(EXAMPLE + ".", queries)
     built = model.build(samples)
     values = built.parameters(model.values)

@@ -51,7 +51,7 @@ def _train(built, model, lanes) -> list[np.ndarray]:
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_lanes_change_nothing(name):
-    model = Model(CASES[name], SETTINGS.replace(learning_rate=0.1))
+    model = Model.from_text(CASES[name], SETTINGS.replace(learning_rate=0.1))
     built = model.build(parse_samples(f"{EXAMPLE}.\n{OTHER}.\n", "0.5 out.\n-0.3 out.\n"))
     expected = _train(built, model, None)
     widths = {1, 3, len(lanes_of(built.network.net) or ())} - {0}

@@ -67,7 +67,7 @@ def test_molecule_zoo(name, width):
         text = zoo.write(name, **types, **size)
     else:
         text = zoo.write(name, **types, hidden=width)
-    planned = _compare(Model(text, SETTINGS), parse_samples(*MOLECULES))
+    planned = _compare(Model.from_text(text, SETTINGS), parse_samples(*MOLECULES))
     assert planned == (width > 1) or name == "graphlets"
 
 
@@ -78,7 +78,7 @@ def test_knowledge_base_zoo(name, width):
     entities = sorted({str(t) for fact in samples[0].example.facts for t in fact.literal.terms})
     relations = sorted({str(s.query.literal.terms[1]) for s in samples})
     text = zoo.write(name, entities=entities, relations=relations, dim=width)
-    _compare(Model(text, SETTINGS.replace(learning_rate=0.001)), samples[:12])
+    _compare(Model.from_text(text, SETTINGS.replace(learning_rate=0.001)), samples[:12])
 
 
 @pytest.mark.parametrize("width", WIDTHS)
@@ -98,7 +98,7 @@ def test_random_templates(seed, width):
                 f"l1/1 [activation={act()}]\nl1/1 {{{w}}}\n")
     other = EXAMPLE.replace("0.4", "0.9").replace("e(3, 1)", "e(2, 1)")
     samples = parse_samples(f"{EXAMPLE}.\n{other}.\n{EXAMPLE}, e(2, 2).\n", "0.5 out.\n-0.3 out.\n0.1 out.\n")
-    _compare(Model(template, SETTINGS.replace(seed=seed, init="glorot", learning_rate=0.001 / width)), samples)
+    _compare(Model.from_text(template, SETTINGS.replace(seed=seed, init="glorot", learning_rate=0.001 / width)), samples)
 
 
 def test_rows_are_shared_inputs_or_per_neuron_sums():
@@ -109,7 +109,7 @@ def test_rows_are_shared_inputs_or_per_neuron_sums():
     summed = ("h(X) :- $w={4,4} f(X), $w={4,4} g(X).\n{1,4} out :- h(X).",
               "<[1,2,3,4]> f(1), <[1,0,0,1]> g(1), <[0,1,1,0]> f(2), <[1,1,0,0]> g(2).")
     for (template, example), rows in ((shared, 1), (summed, 2)):
-        model = Model(template, SETTINGS.replace(lift="none", prune="off"))
+        model = Model.from_text(template, SETTINGS.replace(lift="none", prune="off"))
         built = model.build(parse_samples(example + "\n", "1.0 out.\n"))
         network = built.network
         network.plan = plan_space(network.net, *built.graph.weights.layout[1:], least=2)
@@ -127,7 +127,7 @@ def test_levels_and_inline_edges():
     input_start = np.array([0, 0, 0, 2, 3, 5])
     edge_src = np.array([0, 1, 2, 2, 3])
     assert levels(input_start, edge_src).tolist() == [0, 0, 1, 2, 3]
-    built = Model("{3,3} h(X) :- {3,3} f(X).\n{1,3} out :- h(X).", SETTINGS).build(
+    built = Model.from_text("{3,3} h(X) :- {3,3} f(X).\n{1,3} out :- h(X).", SETTINGS).build(
         parse_samples("<[1,2,3]> f(1).\n", "1.0 out.\n"))
     assert built.network.plan is None    # 3 x 3 is below the default size for products
     plan = plan_space(built.network.net, *built.graph.weights.layout[1:], least=2)

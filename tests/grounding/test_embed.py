@@ -13,7 +13,7 @@ QUERIES = "1 likes(usa, cuba).\n0 likes(usa, china).\n1 likes(cuba, china).\n0 l
 
 
 def test_one_learnable_vector_per_ground_atom(tmp_path):
-    model = Model(TEMPLATE, profile("neuralogic", epochs=200, learning_rate=0.05))
+    model = Model.from_text(TEMPLATE, profile("neuralogic", epochs=200, learning_rate=0.05))
     built = model.build(parse_samples(EXAMPLE, QUERIES))
     assert sorted(built.graph.weights.embeddings.values()) == [
         "embed_nation(china)", "embed_nation(cuba)", "embed_nation(usa)"]

@@ -95,8 +95,8 @@ def test_a_recursion_is_bounded_by_the_table_it_derives():
 def test_the_model_grounds_within_its_settings():
     samples = parse_samples(_complete(6))
     with pytest.raises(MemoryLimitError, match="memory limit of 64.0 KiB"):
-        Model(CYCLE, max_memory="64K").build(samples)
-    assert Model(CYCLE, max_memory="1M").build(samples).graph.sample_count == 1
+        Model.from_text(CYCLE, max_memory="64K").build(samples)
+    assert Model.from_text(CYCLE, max_memory="1M").build(samples).graph.sample_count == 1
 
 
 # ----------------------------------------------------------------------------- weights
@@ -113,7 +113,7 @@ def test_weights_are_measured_statement_by_statement():
 
 def test_a_model_stops_before_allocating_a_huge_weight():
     with pytest.raises(MemoryLimitError, match=r"10,000,000,000 values.*298\.0 GiB"):
-        Model("{100000,100000} h(X) :- a(X).\n", profile(max_memory="4G"))
+        Model.from_text("{100000,100000} h(X) :- a(X).\n", profile(max_memory="4G"))
 
 
 @pytest.mark.parametrize("bad", ["lots", -5, 1.5j])

@@ -27,7 +27,7 @@ def raw_outputs(model, built):
 
 
 def test_save_and_load_give_the_same_model(tmp_path):
-    model = Model(SMALL, profile("neuralogic", epochs=5))
+    model = Model.from_text(SMALL, profile("neuralogic", epochs=5))
     samples = parse_samples(DATA)
     model.fit(samples)
     before = model.predict(samples)
@@ -39,12 +39,12 @@ def test_save_and_load_give_the_same_model(tmp_path):
     for a, b in zip(before, again.predict(samples)):
         np.testing.assert_array_equal(a, b)
     # the text alone carries every learned value, to the last bit
-    text_only = Model(tmp_path / "model.txt", model.settings)
+    text_only = Model.from_file(tmp_path / "model.txt", model.settings)
     np.testing.assert_array_equal(text_only.values, model.values)
 
 
 def test_a_parameter_file_of_another_template_is_refused(tmp_path):
-    model = Model(SMALL, profile("neuralogic"))
+    model = Model.from_text(SMALL, profile("neuralogic"))
     model.save(tmp_path / "model.txt")
     (tmp_path / "model.txt").write_text("{2} out :- s(X).")
     with pytest.raises(NeuraLogicLiteError, match="do not belong together"):
@@ -61,7 +61,7 @@ def exported(tmp_path_factory, shared):
         ("crosssum_pyneuralogic", TEMPLATES / "template.txt",
          profile("pyneuralogic", epochs=2, learning_rate=0.001, optimizer="sgd")),
     ]:
-        model = Model(template, settings.replace(lift="none", prune="off"))
+        model = Model.from_file(template, settings.replace(lift="none", prune="off"))
         built = model.build(samples)
         model.fit(built)
         path = tmp_path_factory.mktemp(name) / "model.txt"

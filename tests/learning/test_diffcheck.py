@@ -23,7 +23,7 @@ def test_diffcheck_dispersion(shared, factor):
     settings = profile("iclr2021", init="constant", init_value=0.1, optimizer="sgd", learning_rate=0.3,
                        mse_factor=factor, shuffle=False, epochs=100, select_every=1, loss="mse",
                        prune="reference", lift="none")
-    model = Model(folder / "template.txt", settings)
+    model = Model.from_file(folder / "template.txt", settings)
     built = model.build(load_samples(folder / "examples2only.txt"))
     assert built.graph.sample_sizes().tolist() == [49694, 31094]   # the reference's pruned networks
     result = model.fit(built)

@@ -47,7 +47,7 @@ def test_five_epochs_match_the_reference(reference, name):
     settings = profile("pyneuralogic", optimizer=optimizer, learning_rate=lr, epochs=1, shuffle=False,
                        select_every=0, lift="none", prune="off",
                        **({"atom_activation": activation, "rule_activation": activation} if activation else {}))
-    model = Model(case["template"], settings)
+    model = Model.from_file(case["template"], settings)
     model.load_state_dict(ref["weights"])
     built = model.build(load_samples(case["examples"], case["queries"]))
     pairs = match_samples(built.queries(), ref["queries"])

@@ -52,7 +52,7 @@ def graphs(shared):
     ]:
         base = shared / folder
         samples = load_samples(base / examples, base / queries if queries else None)
-        model = Model(base / template, profile("pyneuralogic", lift="none", prune="off"))
+        model = Model.from_file(base / template, profile("pyneuralogic", lift="none", prune="off"))
         out.append(model.build(samples).graph)
     return out
 

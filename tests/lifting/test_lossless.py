@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from lifting.common import BUILT, MUTAGENESIS, samples_of
 
-from neuralogic_lite import load_samples, parse_template
+from neuralogic_lite import load_samples, load_template, parse_template
 from neuralogic_lite.engine.kernels import MSE
 from neuralogic_lite.errors import NeuraLogicLiteWarning
 from neuralogic_lite.engine.runtime import Network
@@ -73,14 +73,14 @@ def _check(template, samples, settings, seeds=(0, 1)):
 @pytest.mark.filterwarnings("ignore::neuralogic_lite.errors.NeuraLogicLiteWarning")
 @pytest.mark.parametrize("entry", BUILT, ids=lambda e: e.name)
 def test_suite_pyneuralogic(shared, entry):
-    _check(shared / entry.template, samples_of(shared, entry), profile("pyneuralogic", cycles="cut"))
+    _check(load_template(shared / entry.template), samples_of(shared, entry), profile("pyneuralogic", cycles="cut"))
 
 
 @pytest.mark.filterwarnings("ignore::neuralogic_lite.errors.NeuraLogicLiteWarning")
 @pytest.mark.parametrize("entry", SMALL, ids=lambda e: e.name)
 def test_suite_neuralogic_profile(shared, entry):
     """The Java CLI's defaults: tanh activations everywhere."""
-    _check(shared / entry.template, samples_of(shared, entry), profile("neuralogic"))
+    _check(load_template(shared / entry.template), samples_of(shared, entry), profile("neuralogic"))
 
 
 @pytest.fixture(scope="module")

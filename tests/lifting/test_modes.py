@@ -7,7 +7,8 @@ import warnings
 import numpy as np
 import pytest
 
-from neuralogic_lite import parse_samples, parse_template
+from neuralogic_lite import parse_samples
+from neuralogic_lite.engine.runtime import evaluator
 from neuralogic_lite.errors import NeuraLogicLiteError, NeuraLogicLiteWarning
 from neuralogic_lite.lifting import chain_mapping, lift, rewire, structural_classes
 from neuralogic_lite.model import Model
@@ -17,7 +18,7 @@ from neuralogic_lite.settings import profile
 
 def build(template: str, examples: str, queries: str | None = None, **changes):
     settings = profile("pyneuralogic", **changes)
-    model = Model(parse_template(template), settings)
+    model = Model.from_text(template, settings)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         built = model.build(parse_samples(examples, queries))
@@ -137,7 +138,7 @@ def test_value_lifting_confirmed_by_structure_counts_refusals():
     template = "0.3 h1 :- f.\n0.3 h2 :- f.\nout :- h1, h2."
     _, built = build(template, "1.0 out :- f.", lift="none", prune="off")
     graph = built.graph
-    evaluate = _evaluator()
+    evaluate = evaluator()
     settings = profile("pyneuralogic", lift="value", prune="off")
     with pytest.warns(NeuraLogicLiteWarning, match="written with a value"):
         merged, report = lift(graph, settings, evaluate)
@@ -162,16 +163,6 @@ def test_value_lifting_needs_an_evaluator():
     _, built = build(*SHARED_BODY, lift="none", prune="off")
     with pytest.raises(NeuraLogicLiteError, match="evaluator"):
         lift(built.graph, profile("pyneuralogic", lift="value"))
-
-
-def _evaluator():
-    from neuralogic_lite.engine.runtime import Network
-
-    def evaluate(graph, params, neurons):
-        network = Network(graph)
-        network.outputs(params)
-        return network.values
-    return evaluate
 
 
 # ----------------------------------------------------------------------------- pruning
@@ -284,8 +275,8 @@ def test_value_classes_with_numpy_draws():
     from neuralogic_lite.lifting import value_classes
     _, built = build(*SHARED_BODY, lift="none", prune="off")
     graph = built.graph
-    reference = value_classes(graph, _evaluator(), draws="reference")
-    shared = value_classes(graph, _evaluator(), inits=2, draws="shared", seed=5)
+    reference = value_classes(graph, evaluator(), draws="reference")
+    shared = value_classes(graph, evaluator(), inits=2, draws="shared", seed=5)
     np.testing.assert_array_equal(shared, reference)
     with pytest.raises(ValueError, match="draws"):
-        value_classes(graph, _evaluator(), draws="numpy")
+        value_classes(graph, evaluator(), draws="numpy")

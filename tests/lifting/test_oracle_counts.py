@@ -131,7 +131,7 @@ def test_counts(reference, shared, entry, mode):
     settings = profile("pyneuralogic", init="uniform", iso_inits=1, cycles="cut", **MODES[mode][1])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        built = Model(shared / entry.template, settings).build(samples_of(shared, entry))
+        built = Model.from_file(shared / entry.template, settings).build(samples_of(shared, entry))
     ours = built.graph.sample_sizes()
     pairs = match_samples(built.queries(), expected["queries"])
     assert len(pairs) == len(ours) == len(expected["neurons"])
@@ -165,5 +165,5 @@ def test_random_draws(reference, probe_files, name):
     settings = profile("pyneuralogic", init="uniform", lift="value", prune="off", seed=seed)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        built = Model(template, settings).build(load_samples(examples, queries))
+        built = Model.from_file(template, settings).build(load_samples(examples, queries))
     assert built.graph.sample_sizes().tolist() == reference[name]["neurons"]

@@ -20,10 +20,10 @@ STRUCTURE = ("kind", "activation", "reducer", "rows", "cols", "value_start", "in
 
 
 def _both(template, samples, settings, chunk, monkeypatch):
-    whole = Model(template, settings)
+    whole = Model.from_file(template, settings)
     at_once = whole.build(samples)
     monkeypatch.setattr(model_module, "CHUNK_EXAMPLES", chunk)
-    parts = Model(template, settings)
+    parts = Model.from_file(template, settings)
     chunked = parts.build(samples)
     monkeypatch.undo()
     return (whole, at_once), (parts, chunked)
@@ -94,7 +94,7 @@ def test_shared_mutagenesis_in_chunks(shared, monkeypatch):
 def test_progress_is_told_every_stage_of_every_chunk(molecules, monkeypatch):
     monkeypatch.setattr(model_module, "CHUNK_EXAMPLES", 16)
     told = []
-    Model(ROOT / "templates" / "gcn.txt", profile("neuralogic")).build(molecules, lambda *a: told.append(a))
+    Model.from_file(ROOT / "templates" / "gcn.txt", profile("neuralogic")).build(molecules, lambda *a: told.append(a))
     assert [stage for stage, _, _ in told] == ["ground", "neuralize", "lift"] * 3
     assert [done for stage, done, _ in told if stage == "lift"] == [16, 32, 40]
     assert {total for _, _, total in told} == {40}

@@ -37,7 +37,7 @@ def samples_for(name: str):
 @pytest.mark.parametrize("name", sorted(DATA))
 def test_the_loss_goes_down(name):
     settings = profile("neuralogic", epochs=8, learning_rate=0.01, select_every=0)
-    model = Model(ROOT / "templates" / f"{name}.txt", settings)
+    model = Model.from_file(ROOT / "templates" / f"{name}.txt", settings)
     built = model.build(samples_for(name))
     result = model.fit(built)
     losses = [record["loss"] for record in result.history if "loss" in record]
