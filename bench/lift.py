@@ -19,10 +19,9 @@ import sys
 import time
 import warnings
 
+import numpy as np
 from common import MUTAGENESIS, best_of, require_shared
 from reference import available, time_reference
-
-import numpy as np
 
 from neuralogic_lite import load_samples
 from neuralogic_lite.learning.trainer import optimizer_state

@@ -70,7 +70,8 @@ def main() -> None:
             size = path.stat().st_size
             generated = best_of(lambda: load_samples(path, Path(tmp) / "queries.txt"), max(1, args.repeat // 5))
         result["generated"] = {"molecules": args.molecules, "mb": round(size / 1e6, 1),
-                               "load_samples_s": round(generated[0], 2), "mb_per_s": round(size / 1e6 / generated[0], 1)}
+                               "load_samples_s": round(generated[0], 2),
+                               "mb_per_s": round(size / 1e6 / generated[0], 1)}
     if args.json:
         json.dump(result, sys.stdout)
         print()

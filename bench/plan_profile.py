@@ -45,7 +45,8 @@ def main() -> None:
     require_shared()
     text = zoo.write(args.model, atom_types=MUTAGENESIS_ATOM_TYPES, bond_types=MUTAGENESIS_BOND_TYPES,
                      hidden=args.width)
-    model = Model.from_text(text, profile("pyneuralogic", optimizer="sgd", learning_rate=1e-6, epochs=1, dtype=args.dtype))
+    model = Model.from_text(text, profile("pyneuralogic", optimizer="sgd", learning_rate=1e-6, epochs=1,
+                                          dtype=args.dtype))
     built = model.build(load_samples(MUTAGENESIS / "examples.txt", MUTAGENESIS / "queries.txt"))
     network, values = built.network, built.parameters(model.values)
     if network.plan is None:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import platform
 import shlex
@@ -34,7 +33,8 @@ from systems import save_graphs
 
 from neuralogic_lite.datasets.graphs import Graphs
 from neuralogic_lite.datasets.molecules import MUTAGENESIS_ATOM_TYPES, MUTAGENESIS_BOND_TYPES, generate
-from neuralogic_lite.datasets.text import load as load_graphs_text, save as save_text
+from neuralogic_lite.datasets.text import load as load_graphs_text
+from neuralogic_lite.datasets.text import save as save_text
 from neuralogic_lite.settings import DTYPES
 
 HERE = Path(__file__).resolve().parent
@@ -172,11 +172,11 @@ def compare_once(bench: Bench, plan: Plan, data: dict, args) -> dict:
 
 def same_outputs(bench: Bench, data: dict) -> float:
     """Largest difference between PyG's outputs and ours with the same parameters."""
-    from pyg_models import check_same
-
     from neuralogic_lite import load_samples
     from neuralogic_lite.model import Model
     from neuralogic_lite.settings import profile
+
+    from pyg_models import check_same
 
     model = Model.from_file(bench.template, profile("pyneuralogic", lift="none", prune="off"))
     outputs = model.predict(model.build(load_samples(data["examples"], data["queries"])))
@@ -414,7 +414,8 @@ def rows_of(r: dict) -> list[tuple[str, str, float | None, float | None, float |
         ("ground + neuralize", "s", get(op, "build_s"), ref_build, get(pg, "build_s")),
         ("lift (ours: structural + lossless pruning; reference: iso + chain pruning)", "s", get(ol, "lift_s"),
          None if ref_build is None or ref_lift is None else ref_lift - ref_build, None),
-        ("epoch, batch 1, uncompressed", "ms", _ms(get(op, "epoch_s", "1")), _ms(median_of(get(ref["plain_1"], "epoch_s"))),
+        ("epoch, batch 1, uncompressed", "ms", _ms(get(op, "epoch_s", "1")),
+         _ms(median_of(get(ref["plain_1"], "epoch_s"))),
          _ms(get(pg, "epoch_s", "1"))),
         ("epoch, batch 1, compressed", "ms", _ms(get(ol, "epoch_s", "1")),
          _ms(median_of(get(ref["compressed_1"], "epoch_s"))), _ms(get(pg, "epoch_s", "1"))),
@@ -583,7 +584,7 @@ def markdown(results: dict, command: str) -> str:
            "them once). Peak RSS is the child's `VmHWM` (for the reference, "
            "JPype runs the JVM in the same process, so its heap is included); the baseline is the RSS after imports "
            "(and the JVM start), before any data is read.", ""]
-    for key, r in results["models"].items():
+    for r in results["models"].values():
         out += [f"## {r['title']}", "", model_table(r), ""]
     if results.get("scaling"):
         out += scaling_section(results)

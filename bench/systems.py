@@ -99,7 +99,9 @@ def load_graphs(path: str | Path):
 def pyg(spec: dict) -> dict:
     """Convert the graphs to PyG ``Data`` and train ``spec['model']`` (a ``pyg_models.MODELS`` key)."""
     import torch
+
     from neuralogic_lite.datasets.molecules import MUTAGENESIS_ATOM_TYPES, MUTAGENESIS_BOND_TYPES
+
     from pyg_models import MODELS, to_data, train_epochs
 
     torch.set_num_threads(spec.get("threads", 1))
@@ -120,7 +122,7 @@ def pyg(spec: dict) -> dict:
         sizes = {"dim": spec["dim"]} if "dim" in spec else {}
         net = MODELS[spec["model"]](len(MUTAGENESIS_ATOM_TYPES), len(MUTAGENESIS_BOND_TYPES), **sizes).to(dtype)
         out["epoch_s"][str(batch)] = _median_epoch(
-            lambda: train_epochs(net, data, batch, spec["chunk"], spec["lr"]), spec)
+            lambda net=net, batch=batch: train_epochs(net, data, batch, spec["chunk"], spec["lr"]), spec)
     out["peak_mb"] = peak_rss_mb()
     return out
 

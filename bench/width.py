@@ -75,7 +75,8 @@ def table(results: dict) -> str:
             for name, why in systems.get("failed", {}).items():
                 lines.append(f"| {width} | — | {name} failed: {why} | | | | |")
             for batch in results["batches"]:
-                get = lambda name: systems.get(name, {}).get("epoch_ms", {}).get(str(batch))  # noqa: E731
+                get = lambda name, systems=systems, batch=batch: \
+                    systems.get(name, {}).get("epoch_ms", {}).get(str(batch))  # noqa: E731
                 ours, plain, pyg = get("ours, lifted"), get("ours, not lifted"), get("PyG")
                 ratio = f"**{pyg / ours:.1f}×**" if ours and pyg else "—"
                 memory = "/".join(f"{systems[n]['peak_mb']:.0f}" if "peak_mb" in systems.get(n, {}) else "—"

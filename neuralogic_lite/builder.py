@@ -28,9 +28,25 @@ import numpy as np
 
 from .errors import TemplateError
 from .language import parse_template
-from .language.ir import (Constant, Fact, Literal, Metadata, Negation, PredicateMetadata, PredicateOffset, Rule,
-                          Template, TemplateMetadata, Value, ValueKind, Variable, Weight, WeightMetadata, WeightRef,
-                          predicate)
+from .language.ir import (
+    Constant,
+    Fact,
+    Literal,
+    Metadata,
+    Negation,
+    PredicateMetadata,
+    PredicateOffset,
+    Rule,
+    Template,
+    TemplateMetadata,
+    Value,
+    ValueKind,
+    Variable,
+    Weight,
+    WeightMetadata,
+    WeightRef,
+    predicate,
+)
 from .language.numbers import parse_number
 from .language.symbols import CONSTANTS
 

@@ -47,6 +47,7 @@ def _clean_errors(command):
 def _announce_compiling() -> None:
     """Say, once, why a first run sits still: numba compiles the kernels it needs."""
     from tqdm import tqdm
+
     from .jit import compiling
     compiling.hook = None
     tqdm.write(f"compiling kernels for this machine (first run only, about {compiling.FIRST_RUN_S} s) ...",
@@ -277,7 +278,7 @@ def check(files: tuple[Path, ...], role: str | None, profile_name: str, **option
     ok = []
     for path, file_role, guessed in _expand(files, role):
         note = f"\n  read as {_article(file_role)} (guessed from the name; use --as)" if guessed else ""
-        ok.append(_checked(path, lambda: _summary(path, file_role) + note))
+        ok.append(_checked(path, lambda path=path, file_role=file_role, note=note: _summary(path, file_role) + note))
         if ok[-1]:
             read[file_role].append(path)
     if not all(ok):
@@ -622,7 +623,7 @@ def predict(model_path, inputs, as_json, as_csv) -> None:
     if drawn:
         warnings.warn(f"{model_path} is not a trained model (no {model_path.name}.npz beside it, and "
                       f"{len(drawn)} weight(s) without a value, such as {drawn[0]}): those weights are random, "
-                      f"so are the outputs", NeuraLogicLiteWarning)
+                      f"so are the outputs", NeuraLogicLiteWarning, stacklevel=2)
     built, _ = _built(model, inputs[0], inputs[1] if len(inputs) == 2 else None)
     predictions, metrics = _predictions(model, built)
     rows = list(zip(predictions.queries, predictions.targets, predictions.outputs))

@@ -14,7 +14,8 @@ stay: a process still running those sources may yet write there, harmlessly).
 The folder lies under the user's ``NUMBA_CACHE_DIR`` if set, else in the package's
 ``__pycache__``, else in the user's cache directory; where none of them can be written (a
 read-only install, ``HOME`` unset or unwritable) it moves to the temporary directory (in a folder
-only this user may write), or, failing that, kernels compile in every process.  One warning says so, and what else could not be done.
+only this user may write), or, failing that, kernels compile in every process.  One warning says
+so, and what else could not be done.
 
 Compiling takes most of a first run (tens of seconds), so ``Compiling`` listens to numba's
 compile events: callers can say that it is happening and keep it out of the times they report.

@@ -25,15 +25,15 @@ from .engine.runtime import Network, evaluator
 from .engine.threads import blas_threads
 from .errors import NeuraLogicLiteError
 from .grounding.ground import GroundingOptions, GroundProgram, ground
-from .language import Sample, Template, load_template, parse_template
 from .io import model_file
 from .io.model_file import export_template
+from .language import Sample, Template, load_template, parse_template
 from .learning.losses import Loss, resolve_loss
-from .memory import cycle_collection_paused, large_arrays_apart, memory_limit, trim
 from .learning.parameters import initial_parameters, load_state_dict, state_dict
 from .learning.trainer import Evaluation, TrainResult, evaluate, optimizer_state, shape_mismatch, train
-from .network.graph import NeuralGraph
+from .memory import cycle_collection_paused, large_arrays_apart, memory_limit, trim
 from .network.concat import Chunk, concatenate
+from .network.graph import NeuralGraph
 from .network.neuralize import logit_outputs, neuralize
 from .network.weights import number_template_weights, written_array
 from .settings import Settings, profile

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from reference import SUITE, match_samples, run_reference, suite_case
 
 from neuralogic_lite import load_samples
 from neuralogic_lite.errors import NeuraLogicLiteError
 from neuralogic_lite.model import Model
 from neuralogic_lite.settings import profile
 
-from reference import SUITE, match_samples, run_reference, suite_case
 from support import SHARED
 
 # The reference refuses these; we accept them on purpose.

@@ -9,12 +9,11 @@ import math
 import sys
 
 import pytest
+import reference
+from reference import match_samples, run_reference, suite_case
 
 import neuralogic_lite.reference as driver
 from neuralogic_lite.errors import ReferenceEngineError
-
-import reference
-from reference import match_samples, run_reference, suite_case
 
 # Recorded reference figures (uniform init, seed 0, SGD lr 0.1, iso and pruning off).
 XOR_OUTPUTS = [0.0, 1.8797760557420795, -0.0070192161831601, 1.8727568395589191]

@@ -20,6 +20,7 @@ from neuralogic_lite import load_samples, load_template, profile
 from neuralogic_lite.language.symbols import Interner
 from neuralogic_lite.memory import cycle_collection_paused
 from neuralogic_lite.model import Model
+
 from support import ROOT
 
 THREADS = 4

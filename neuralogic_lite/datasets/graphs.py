@@ -118,7 +118,7 @@ def undirected(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
 def type_names(prefix: str, labels: Sequence) -> tuple[str, ...]:
     """Type predicates ``{prefix}{label}`` (``n_3``, ``e_single``), checked to be valid names."""
     out = tuple(f"{prefix}{label}" for label in labels)
-    for name, label in zip(out, labels):
+    for label in labels:
         if not str(label) or not str(label).replace("_", "a").replace("-", "a").isalnum():
             raise InputError(f"type {label!r} cannot be part of a predicate name (use letters, digits, '_', '-')")
     return out

@@ -139,7 +139,7 @@ def corrupted(kb: KnowledgeBase, seed: int = 0) -> np.ndarray:
     taken = set(map(tuple, kb.facts.tolist()))
     out = np.full(kb.facts.shape[0], -1, np.int64)
     draws = rng.integers(0, n, size=(kb.facts.shape[0], 8))
-    for i, (s, r, o) in enumerate(kb.facts.tolist()):
+    for i, (s, r, _) in enumerate(kb.facts.tolist()):
         c = next((int(c) for c in draws[i] if (s, r, int(c)) not in taken), None)
         if c is None:   # rare: the quick draws all hit, try every object in a random order
             c = next((int(c) for c in rng.permutation(n) if (s, r, int(c)) not in taken), None)

@@ -12,10 +12,10 @@ import numpy as np
 
 from ..heapsort import heapsort
 from ..jit import njit
+from .dense import backward as plan_backward
+from .dense import forward as plan_forward
 from .functions import sigmoid
-from .neuron import FACT, WEIGHTED_ATOM, WEIGHTED_RULE, U, backward_neurons, borrowed, forward_neurons, \
-    learning_neurons
-from .dense import backward as plan_backward, forward as plan_forward
+from .neuron import FACT, WEIGHTED_ATOM, WEIGHTED_RULE, U, backward_neurons, borrowed, forward_neurons
 from .plan import build
 
 #: Samples: each one's support (CSR over neurons, topological) and output neuron, and its

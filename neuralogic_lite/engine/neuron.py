@@ -23,9 +23,23 @@ from ..jit import njit
 from ..network.graph import Kind
 from ..network.shapes import product_shape
 from ..ops import Op
-from .functions import IDENTITY, LAST_ELEMENTWISE, SOFTMAX, SPARSEMAX, TANH, TRANSPOSE, elementwise, \
-    elementwise_derivative, fast_tanh, softmax, softmax_backward, sparsemax, sparsemax_backward, transform, \
-    transform_backward
+from .functions import (
+    IDENTITY,
+    LAST_ELEMENTWISE,
+    SOFTMAX,
+    SPARSEMAX,
+    TANH,
+    TRANSPOSE,
+    elementwise,
+    elementwise_derivative,
+    fast_tanh,
+    softmax,
+    softmax_backward,
+    sparsemax,
+    sparsemax_backward,
+    transform,
+    transform_backward,
+)
 
 FACT, NEGATION, AGGREGATION = int(Kind.FACT), int(Kind.NEGATION), int(Kind.AGGREGATION)
 WEIGHTED_ATOM, WEIGHTED_RULE = int(Kind.WEIGHTED_ATOM), int(Kind.WEIGHTED_RULE)

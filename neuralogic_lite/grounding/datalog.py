@@ -12,10 +12,10 @@ from typing import Callable
 
 import numpy as np
 
-from .builtins import READS_ATOMS, Context, evaluate_builtin
-from .joins import TooManyRows, UNLIMITED, group_rows, join_rows, lookup_rows
 from ..language.ir import Negation
 from ..memory import over_limit
+from .builtins import READS_ATOMS, Context, evaluate_builtin
+from .joins import UNLIMITED, TooManyRows, group_rows, join_rows, lookup_rows
 from .rules import CompiledRule, Pattern
 from .stratify import Stratum
 from .terms import NumericReadings
@@ -219,7 +219,8 @@ def ground_rule(rule: CompiledRule, db: Database, examples: np.ndarray,
 def _domain_of(pattern: Pattern, free: list[int], universe_rows: np.ndarray) -> np.ndarray:
     """``@in(X, c1, ..., ck)`` with X free ranges over the listed constants; all else over the universe."""
     literal = pattern.literal
-    if literal.special and literal.name == "in" and free == [pattern.vars[0]] and all(c >= 0 for c in pattern.consts[1:]):
+    if literal.special and literal.name == "in" and free == [pattern.vars[0]] \
+            and all(c >= 0 for c in pattern.consts[1:]):
         listed = np.array(pattern.consts[1:], np.int64)
         examples = np.unique(universe_rows[:, 0])
         return np.stack([np.repeat(examples, listed.shape[0]), np.tile(listed, examples.shape[0])], axis=1)

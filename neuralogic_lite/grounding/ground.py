@@ -7,9 +7,8 @@ table rows), and the ground atoms each sample asks about.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import warnings
+from dataclasses import dataclass, field
 
 import numpy as np
 

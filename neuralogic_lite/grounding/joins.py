@@ -16,6 +16,7 @@ import numpy as np
 from ..hashing import EMPTY, capacity, group_keys, hash_row, next_slot, same_row
 from ..jit import njit
 
+
 @njit(cache=True)
 def _group(table):
     """Group ids (in order of first appearance) and each group's first row (at least one column)."""

@@ -24,8 +24,18 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import InputError
-from ..language.ir import (Fact, Literal, Metadata, PredicateMetadata, PredicateOffset, Rule, Template, Value,
-                           ValueKind, Weight)
+from ..language.ir import (
+    Fact,
+    Literal,
+    Metadata,
+    PredicateMetadata,
+    PredicateOffset,
+    Rule,
+    Template,
+    Value,
+    ValueKind,
+    Weight,
+)
 from ..language.symbols import PREDICATES
 from ..network.neuralize import activation_stated
 from ..network.weights import WeightTable

@@ -129,7 +129,8 @@ def write_results(directory: Path, reports: list, summary: dict | None = None, f
     for f, report in enumerate(reports):
         notes += write_run(directory / f"fold_{f}" if folds else directory, report)
     if folds:
-        write_json(directory / "results.json", {"folds": folds, "finished_folds": sum(r.stopped is None for r in reports),
+        write_json(directory / "results.json", {"folds": folds,
+                                                "finished_folds": sum(r.stopped is None for r in reports),
                                                 "summary": summary, "settings": reports[0].as_json()["settings"]})
     return notes
 

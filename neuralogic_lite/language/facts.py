@@ -24,8 +24,23 @@ from ..jit import compiled
 from .ir import Constant, Fact, Literal, Metadata, Value, ValueKind, Weight, predicate
 from .numbers import parse_number
 from .parser import Clause, Conjunction, blank_block_comments, parse_statements
-from .scanner import (ACCEPTED, ARITY, BODY, END, FIRST_LITERAL, HEAD, NAME_TOKEN, PART, START, STATEMENT,
-                      WEIGHT_TOKEN, first_uses, resume_at, scan, token_table)
+from .scanner import (
+    ACCEPTED,
+    ARITY,
+    BODY,
+    END,
+    FIRST_LITERAL,
+    HEAD,
+    NAME_TOKEN,
+    PART,
+    START,
+    STATEMENT,
+    WEIGHT_TOKEN,
+    first_uses,
+    resume_at,
+    scan,
+    token_table,
+)
 from .symbols import CONSTANTS
 
 _NUMBER = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+(?:[eE][+-]?[0-9]+)?|[eE][+-]?[0-9]+)?")
@@ -78,8 +93,8 @@ class FactTable:
         locations = self.locations(position[order])
         terms = {p: f.terms.tolist() for p, f in self.predicates.items()}
         values = {p: f.value.tolist() if f.value is not None else None for p, f in self.predicates.items()}
-        for k, p, r, s, location in zip(order.tolist(), predicate[order].tolist(), row[order].tolist(),
-                                        statement[order].tolist(), locations):
+        for p, r, s, location in zip(predicate[order].tolist(), row[order].tolist(), statement[order].tolist(),
+                                     locations):
             weight = self.weight(values[p][r]) if values[p] is not None else None
             literal = Literal(p, tuple(Constant(c) for c in terms[p][r]), weight)
             out.setdefault(s, []).append(Fact(literal, location))

@@ -12,17 +12,31 @@ import threading
 import warnings
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import NamedTuple
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from ..errors import Location, NeuraLogicLiteError, NeuraLogicLiteWarning, ParseError, clip
 from ..memory import memory_limit, size_text
-from .ir import (Constant, Literal, Metadata, Negation, PredicateMetadata, PredicateOffset, TemplateMetadata,
-                 Value, ValueKind, Variable, Weight, WeightMetadata, WeightRef, predicate)
+from .ir import (
+    Constant,
+    Literal,
+    Metadata,
+    Negation,
+    PredicateMetadata,
+    PredicateOffset,
+    TemplateMetadata,
+    Value,
+    ValueKind,
+    Variable,
+    Weight,
+    WeightMetadata,
+    WeightRef,
+    predicate,
+)
 from .numbers import parse_number
 from .symbols import CONSTANTS
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from .ir import Fact, PredicateOffset, Rule, Template, Weight
 from .facts import FactStatement
+from .ir import Fact, PredicateOffset, Rule, Template, Weight
 from .parser import Clause
 
 

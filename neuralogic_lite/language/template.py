@@ -5,8 +5,8 @@ import os
 from pathlib import Path
 
 from ..errors import InputError, ParseError
-from .ir import Fact, Rule, Template
 from .facts import scan_statements
+from .ir import Fact, Rule, Template
 from .parser import Clause, Conjunction, Import, parse_statements
 from .sources import read_source
 

@@ -72,7 +72,8 @@ def load_state_dict(weights: WeightTable, values: np.ndarray, loaded: Mapping) -
         try:
             array = np.asarray(value, np.float64)
         except (TypeError, ValueError):
-            raise NeuraLogicLiteError(f"weight {key}: {value!r} is not a number or a (nested) list of numbers") from None
+            raise NeuraLogicLiteError(f"weight {key}: {value!r} is not a number or a (nested) list of "
+                                      "numbers") from None
         size = weights.rows[w] * weights.cols[w]
         if array.size != size:
             raise NeuraLogicLiteError(f"weight {key} has {size} element(s) ({weights.rows[w]}x{weights.cols[w]}), "

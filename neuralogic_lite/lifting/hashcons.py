@@ -14,6 +14,7 @@ from ..hashing import EMPTY, capacity, group_keys, hash_row, next_slot, same_row
 from ..heapsort import heapsort
 from ..jit import njit
 
+
 def intern_rows(start: np.ndarray, keys: np.ndarray) -> np.ndarray:
     """For every row of the CSR key array, the first row equal to it."""
     group, first = group_keys(np.ascontiguousarray(start, np.int64), np.ascontiguousarray(keys, np.int64))

@@ -13,7 +13,7 @@ import numpy as np
 
 from ..grounding.ground import GroundProgram, GroundRules
 from ..memory import trim
-from .graph import NeuralGraph, Kind
+from .graph import Kind, NeuralGraph
 from .neuralize import labels
 from .weights import WeightTable
 

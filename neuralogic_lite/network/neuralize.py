@@ -10,9 +10,8 @@ Neurons are created in blocks (one per predicate or rule), never one Python obje
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-
 import warnings
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -341,7 +340,8 @@ def _weight_atoms(neurons, neuron_of, weighted_atoms, weights: WeightTable, func
         if predicate in neuron_of and predicate not in weighted_atoms:
             name, arity, _ = PREDICATES[predicate]
             warnings.warn(f"the offset of {name}/{arity} is ignored: none of its rules has a rule weight, so its "
-                          "atom neurons are unweighted (as in the reference engine)", NeuraLogicLiteWarning)
+                          "atom neurons are unweighted (as in the reference engine)", NeuraLogicLiteWarning,
+                          stacklevel=2)
     for predicate, rows_list in weighted_atoms.items():
         ids = neuron_of[predicate][np.concatenate(rows_list)]
         neurons["kind"][ids] = Kind.WEIGHTED_ATOM

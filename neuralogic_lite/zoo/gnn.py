@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from typing import Callable, Sequence
 
 from ..errors import InputError
-from .parts import (BOND, check, embeddings, header, layer_name, meta, molecule_inputs, names, neighbour,
-                    readout as readout_rule)
+from .parts import BOND, check, embeddings, header, layer_name, meta, molecule_inputs, names, neighbour
+from .parts import readout as readout_rule
 
 
 @dataclass(frozen=True)

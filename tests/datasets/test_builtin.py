@@ -6,6 +6,7 @@ import pytest
 from neuralogic_lite import load_samples, load_template, parse_samples
 from neuralogic_lite.datasets import DATASETS, dataset_files, write_dataset
 from neuralogic_lite.errors import InputError
+
 from support import ROOT
 
 

@@ -18,6 +18,7 @@ from neuralogic_lite.engine.plan import INLINE, levels, plan_space
 from neuralogic_lite.learning.trainer import optimizer_state
 from neuralogic_lite.model import Model
 from neuralogic_lite.settings import profile
+
 from support import ROOT
 
 WIDTHS = (1, 3, 16, 64)
@@ -98,7 +99,8 @@ def test_random_templates(seed, width):
                 f"l1/1 [activation={act()}]\nl1/1 {{{w}}}\n")
     other = EXAMPLE.replace("0.4", "0.9").replace("e(3, 1)", "e(2, 1)")
     samples = parse_samples(f"{EXAMPLE}.\n{other}.\n{EXAMPLE}, e(2, 2).\n", "0.5 out.\n-0.3 out.\n0.1 out.\n")
-    _compare(Model.from_text(template, SETTINGS.replace(seed=seed, init="glorot", learning_rate=0.001 / width)), samples)
+    settings = SETTINGS.replace(seed=seed, init="glorot", learning_rate=0.001 / width)
+    _compare(Model.from_text(template, settings), samples)
 
 
 def test_rows_are_shared_inputs_or_per_neuron_sums():

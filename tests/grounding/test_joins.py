@@ -10,7 +10,6 @@ from hypothesis.extra.numpy import arrays
 
 from neuralogic_lite.grounding.joins import group_rows, join_rows, lookup_rows
 
-
 SCALES = pytest.mark.parametrize("scale", [1, 10 ** 9], ids=["direct", "hashed"])
 
 

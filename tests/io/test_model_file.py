@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from reference import run_reference
 
 from neuralogic_lite import load_samples, parse_samples
 from neuralogic_lite.errors import NeuraLogicLiteError
 from neuralogic_lite.model import Model
 from neuralogic_lite.settings import profile
 
-from reference import run_reference
 from support import SHARED
 
 TEMPLATES = SHARED / "relational/molecules/mutagenesis/templates"

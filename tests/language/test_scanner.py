@@ -17,10 +17,9 @@ from neuralogic_lite.errors import NeuraLogicLiteError
 from neuralogic_lite.grounding.ground import ground
 from neuralogic_lite.language import facts as fast
 from neuralogic_lite.language import load_template, parse_template
-from neuralogic_lite.language.facts import FactStatement, Facts, scan_statements
+from neuralogic_lite.language.facts import Facts, FactStatement, scan_statements
 from neuralogic_lite.language.parser import Clause, Conjunction, parse_statements
 from neuralogic_lite.language.sources import read_source
-
 
 SPACE = st.sampled_from([" ", "", "  ", "\n", "\t", " % a comment\n", "\r\n", " /* a block */ "])
 NAMES = st.sampled_from(["a", "bond", "c_22", "x-1", "h3", "import", "importx", "e"])
@@ -38,7 +37,8 @@ def value(draw) -> str:
     if kind == "vector":
         return "[" + draw(SPACE).join(", ".join(draw(st.lists(NUMBERS, min_size=1, max_size=3))).split(" ")) + "]"
     if kind == "dimensions":
-        return "{" + ",".join(draw(st.lists(st.sampled_from(["1", "3", "+2", "0", "-1"]), min_size=1, max_size=2))) + "}"
+        sizes = draw(st.lists(st.sampled_from(["1", "3", "+2", "0", "-1"]), min_size=1, max_size=2))
+        return "{" + ",".join(sizes) + "}"
     if kind == "fixed":
         return "<" + draw(st.sampled_from(["1", "[1, 2]", "{2}", " 0.5 "])) + ">"
     if kind == "matrix":

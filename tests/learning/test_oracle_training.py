@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from reference import match_samples, run_reference, suite_case
 
 from neuralogic_lite import load_samples
 from neuralogic_lite.model import Model
 from neuralogic_lite.settings import profile
-
-from reference import match_samples, run_reference, suite_case
 
 EPOCHS = 5
 CASES = {

@@ -14,8 +14,8 @@ from lifting.common import BUILT, MUTAGENESIS, samples_of
 
 from neuralogic_lite import load_samples, load_template, parse_template
 from neuralogic_lite.engine.kernels import MSE
-from neuralogic_lite.errors import NeuraLogicLiteWarning
 from neuralogic_lite.engine.runtime import Network
+from neuralogic_lite.errors import NeuraLogicLiteWarning
 from neuralogic_lite.lifting import lift
 from neuralogic_lite.model import Model
 from neuralogic_lite.settings import profile

@@ -54,7 +54,8 @@ MODES = {
     "iso8": (dict(iso=True, prune=False, iso_decimals=8), dict(lift="value", prune="off", iso_decimals=8)),
 }
 NOISE_FREE = {"mutagenesis_template_gnn", "mutagenesis_template_gnnW10", "mutagenesis_template_gnn2",
-              "mutagenesis_template_graphlets", "mutagenesis_template_rings_gnn", "mutagenesis_template_gnn_splits_train",
+              "mutagenesis_template_graphlets", "mutagenesis_template_rings_gnn",
+              "mutagenesis_template_gnn_splits_train",
               "mutagenesis_template_gnn_splits_test", "debug_self_loops"}
 
 #: (case) -> {our sample: (our count, reference count)}: the etalon differences, which stay at

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from reference import match_samples, run_reference
 
 from neuralogic_lite import load_samples, load_template, parse_samples
 from neuralogic_lite.datasets.molecules import generate
@@ -11,7 +12,6 @@ from neuralogic_lite.datasets.text import examples_text
 from neuralogic_lite.model import Model
 from neuralogic_lite.settings import profile
 
-from reference import match_samples, run_reference
 from support import ROOT, SHARED
 
 MOLECULE_TEMPLATES = ["gcn", "graphsage", "gin", "gatv2", "rgcn", "graphlets"]

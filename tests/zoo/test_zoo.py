@@ -9,6 +9,7 @@ import pytest
 from neuralogic_lite import parse_template, zoo
 from neuralogic_lite.errors import InputError, NeuraLogicLiteError
 from neuralogic_lite.language import PredicateMetadata, Rule
+
 from support import ROOT
 
 MOLECULES = {"atom_types": ("c_22", "h_3", "n_38", "o_40"), "bond_types": ("b_1", "b_2", "b_7")}
