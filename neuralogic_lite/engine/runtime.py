@@ -16,7 +16,7 @@ from ..network.graph import NeuralGraph
 from ..network.weights import WeightTable
 from ..settings import DTYPES
 from . import kernels
-from .neuron import Net, Params, edge_plan, general_of, lanes_of, workspace
+from .neuron import Net, Params, edge_plan, general_of, lanes_of, learning_neurons, workspace
 from .plan import PRODUCT_MIN, PRODUCT_MIN_BATCHED, plan_space, product_edges
 
 
@@ -156,7 +156,7 @@ class Network:
         key = np.asarray(optimizer.learnable, np.int8)
         if self._learns is None or not np.array_equal(self._learns[0], key):
             # (which weights learn, which neurons learn, which parameter values stay fixed)
-            self._learns = (key.copy(), kernels.learning_neurons(self.net, key),
+            self._learns = (key.copy(), learning_neurons(self.net, key),
                             ~np.repeat(key.astype(bool), np.diff(params.start)))
         learns = self._learns[1]
         if not self._constants_ready(values):
