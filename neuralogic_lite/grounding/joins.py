@@ -94,28 +94,43 @@ def _group_codes(codes, cells):
 @njit(cache=True)
 def _join_codes(left, right, cells, limit):
     # right rows sorted by cell (counting sort, stable), then every left row takes its cell's
+    start, members = _members(right, cells)
+    return _pairs(left, start, members, limit)
+
+
+@njit(cache=True)
+def _members(cell, cells):
+    """The rows of each cell, in row order (a stable counting sort): cell c holds
+    ``members[start[c]:start[c + 1]]``."""
     start = np.zeros(cells + 1, np.int64)
-    for j in range(right.shape[0]):
-        start[right[j] + 1] += 1
+    for j in range(cell.shape[0]):
+        start[cell[j] + 1] += 1
     for c in range(cells):
         start[c + 1] += start[c]
-    members = np.empty(right.shape[0], np.int64)
+    members = np.empty(cell.shape[0], np.int64)
     fill = start[:-1].copy()
-    for j in range(right.shape[0]):
-        members[fill[right[j]]] = j
-        fill[right[j]] += 1
+    for j in range(cell.shape[0]):
+        members[fill[cell[j]]] = j
+        fill[cell[j]] += 1
+    return start, members
+
+
+@njit(cache=True)
+def _pairs(match, start, members, limit):
+    """(left row, right row) for every left row and each member of the cell it matched (``match``,
+    EMPTY for none), and their count; no pairs, only the count, past ``limit``."""
     total = 0
-    for i in range(left.shape[0]):
-        if left[i] >= 0:
-            total += start[left[i] + 1] - start[left[i]]
+    for i in range(match.shape[0]):
+        if match[i] != EMPTY:
+            total += start[match[i] + 1] - start[match[i]]
     if total > limit:
         return np.empty(0, np.int64), np.empty(0, np.int64), total
     li = np.empty(total, np.int64)
     ri = np.empty(total, np.int64)
     k = 0
-    for i in range(left.shape[0]):
-        c = left[i]
-        if c >= 0:
+    for i in range(match.shape[0]):
+        c = match[i]
+        if c != EMPTY:
             for m in range(start[c], start[c + 1]):
                 li[k] = i
                 ri[k] = members[m]
@@ -184,15 +199,7 @@ def _join(left, right, limit):
     # when the count passes ``limit``).
     rgroup, rfirst = _group(right)
     groups = rfirst.shape[0]
-    counts = np.zeros(groups + 1, np.int64)
-    for i in range(right.shape[0]):
-        counts[rgroup[i] + 1] += 1
-    start = np.cumsum(counts)
-    members = np.empty(right.shape[0], np.int64)
-    fill = start[:-1].copy()
-    for i in range(right.shape[0]):
-        members[fill[rgroup[i]]] = i
-        fill[rgroup[i]] += 1
+    start, members = _members(rgroup, groups)
     size = capacity(groups)
     mask = np.uint64(size - 1)
     slots = np.full(size, EMPTY, np.int64)
@@ -202,7 +209,6 @@ def _join(left, right, limit):
             s = next_slot(s, mask)
         slots[s] = g
     match = np.full(left.shape[0], EMPTY, np.int64)
-    total = 0
     for i in range(left.shape[0]):
         s = hash_row(left[i]) & mask
         while True:
@@ -211,22 +217,9 @@ def _join(left, right, limit):
                 break
             if same_row(left[i], right[rfirst[g]]):
                 match[i] = g
-                total += start[g + 1] - start[g]
                 break
             s = next_slot(s, mask)
-    if total > limit:
-        return np.empty(0, np.int64), np.empty(0, np.int64), total
-    li = np.empty(total, np.int64)
-    ri = np.empty(total, np.int64)
-    k = 0
-    for i in range(left.shape[0]):
-        g = match[i]
-        if g != EMPTY:
-            for m in range(start[g], start[g + 1]):
-                li[k] = i
-                ri[k] = members[m]
-                k += 1
-    return li, ri, total
+    return _pairs(match, start, members, limit)
 
 
 #: no limit on a join's rows
