@@ -45,16 +45,24 @@ from .atomic import atomic_write
 HEADER = "% model written by neuralogic_lite"    # how a model file starts (see ``header``)
 
 
+def _number(x: float) -> str:
+    """``x`` written so that it reads back exactly (``repr``) and the reference's lexer takes it as
+    a FLOAT: that needs a '.' before an exponent (``1e-05`` would be the integer 1 and a name)."""
+    text = repr(x)
+    mantissa, e, exponent = text.partition("e")
+    return f"{mantissa}.0e{exponent}" if e and "." not in mantissa else text
+
+
 def _literal(block: np.ndarray) -> Value:
     """A learned (rows, cols) block as a double-precision literal the reference reads back exactly."""
     rows, cols = block.shape
     flat = [float(x) for x in block.ravel()]
     if cols == 1:
-        text = "[" + ", ".join(repr(x) for x in flat) + "]"
+        text = "[" + ", ".join(_number(x) for x in flat) + "]"
         return Value(ValueKind.VECTOR, (rows,), tuple(flat), tuple(flat), text)
     # sparse even when small: the reference's builder fails on dense rows ([[a, b] [c, d]]);
     # ': ' with a space: the reference's lexer reads ':-' in '(0,1:-2.5)' as the rule arrow
-    entries = ", ".join(f"({i},{j}: {flat[i * cols + j]!r})" for i in range(rows) for j in range(cols))
+    entries = ", ".join(f"({i},{j}: {_number(flat[i * cols + j])})" for i in range(rows) for j in range(cols))
     return Value(ValueKind.MATRIX, (rows, cols), tuple(flat), tuple(flat), f"[{rows},{cols}|{entries}]")
 
 

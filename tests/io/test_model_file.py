@@ -43,6 +43,16 @@ def test_save_and_load_give_the_same_model(tmp_path):
     np.testing.assert_array_equal(text_only.values, model.values)
 
 
+def test_numbers_are_written_as_the_reference_lexes_floats(tmp_path):
+    """repr gives '1e-05'; the reference's FLOAT needs a '.' before the exponent."""
+    model = Model.from_text("{2,1} out :- f.\n", profile("neuralogic"))
+    model.values[:] = [1e-05, 1e+16]
+    text, _ = model.save(tmp_path / "model.txt")
+    written = text.read_text()
+    assert "1.0e-05" in written and "1.0e+16" in written and " 1e" not in written
+    np.testing.assert_array_equal(Model.from_file(text, model.settings).values, model.values)
+
+
 def test_a_parameter_file_of_another_template_is_refused(tmp_path):
     model = Model.from_text(SMALL, profile("neuralogic"))
     model.save(tmp_path / "model.txt")
@@ -60,10 +70,13 @@ def exported(tmp_path_factory, shared):
         ("gnn_neuralogic", TEMPLATES / "template_gnn.txt", profile("neuralogic", epochs=2, learning_rate=0.01)),
         ("crosssum_pyneuralogic", TEMPLATES / "template.txt",
          profile("pyneuralogic", epochs=2, learning_rate=0.001, optimizer="sgd")),
+        ("tiny_values", TEMPLATES / "template_gnn.txt", profile("neuralogic", epochs=1)),
     ]:
         model = Model.from_file(template, settings.replace(lift="none", prune="off"))
         built = model.build(samples)
         model.fit(built)
+        if name == "tiny_values":    # values Python writes with an exponent and no '.' (1e-05)
+            model.values[:4] = [1e-05, -2.5e-07, 3e-20, 1e+16]
         path = tmp_path_factory.mktemp(name) / "model.txt"
         model.save(path)
         out[name] = (path, raw_outputs(model, built))
