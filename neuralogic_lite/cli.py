@@ -278,7 +278,8 @@ def check(files: tuple[Path, ...], role: str | None, profile_name: str, **option
     ok = []
     for path, file_role, guessed in _expand(files, role):
         note = f"\n  read as {_article(file_role)} (guessed from the name; use --as)" if guessed else ""
-        ok.append(_checked(path, lambda path=path, file_role=file_role, note=note: _summary(path, file_role) + note))
+        ok.append(_checked(path, lambda path=path, file_role=file_role, note=note:
+                           _summary(path, file_role, settings) + note))
         if ok[-1]:
             read[file_role].append(path)
     if not all(ok):
@@ -332,9 +333,12 @@ def _together(read: dict[str, list[Path]]) -> tuple[Path, ...] | None:
     return (read["template"][0], read["examples"][0], *read["queries"])
 
 
-def _summary(path: Path, role: str) -> str:
+def _summary(path: Path, role: str, settings) -> str:
     if role == "template":
-        return str(summarize_template(_load_template(path)))
+        from .network.neuralize import check_functions
+        template = _load_template(path)
+        check_functions(template, settings)     # names train would reject, even without examples
+        return str(summarize_template(template))
     statements = read_statements(path, role)
     return summarize_examples(statements) if role == "examples" else summarize_queries(statements)
 

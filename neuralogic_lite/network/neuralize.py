@@ -139,6 +139,17 @@ class _Functions:
         return value if isinstance(value, Value) else None
 
 
+def check_functions(template: Template, settings: Settings) -> None:
+    """Resolve every function the template's rules and predicates name, as neuralizing does: an
+    unknown activation, aggregation or combination is the same error, found without examples."""
+    functions = _Functions(template, settings)
+    for rule in template.rules:
+        functions.rule(rule)
+    for statement in template.predicate_metadata:
+        arity = "" if statement.arity is None else f"/{statement.arity}"
+        functions._pick(statement.metadata, (statement.location, f"{statement.name}{arity}"))
+
+
 # ----------------------------------------------------------------------------- queries and support
 def _expand_queries(program: GroundProgram):
     """``(outputs, source, group_start, group_atoms)``: one output atom per matched query atom

@@ -98,6 +98,19 @@ def test_check_reports_what_train_rejects(tmp_path, name, template, examples, me
     assert trained.exit_code == 1 and error in trained.output, trained.output
 
 
+@pytest.mark.parametrize("template, place, message", [
+    ("h :- {2,2} a. [activation=nosuch]\npredict :- h.\n", ":1:1:", "unknown transformation function 'nosuch'"),
+    ("h :- {2,2} a.\nh/0 [activation=tahn]\npredict :- h.\n", ":2:1:", "did you mean 'tanh'"),
+    ("h :- {2,2} a. [aggregation=maxx]\npredict :- h.\n", ":1:1:", "unknown aggregation function 'maxx'"),
+])
+def test_check_of_a_template_alone_finds_unknown_functions(tmp_path, template, place, message):
+    """Without examples there is nothing to ground, but every function the template names resolves."""
+    path = write(tmp_path, "template.txt", template)
+    checked = nlite("check", path)
+    fails_cleanly(checked, 1, message)
+    assert f"{path}{place}" in checked.stderr
+
+
 # ----------------------------------------------------------------------------- settings: one place, exit 2
 # the issue's reproductions run as real processes, the others in-process (the same code path)
 BAD_OPTIONS = [
