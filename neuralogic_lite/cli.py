@@ -759,7 +759,7 @@ def datasets(name, n, seed, out, **sizes) -> None:
 
 
 @main.command()
-@click.argument("source", type=click.Choice(["tu", "csv"]))
+@click.argument("source", type=click.Choice(["tu", "csv", "kb"]))
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--name", help="tu: the dataset's name (DS in DS_A.txt), when the directory holds several.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True,
@@ -768,25 +768,40 @@ def datasets(name, n, seed, out, **sizes) -> None:
 def convert(source, paths, name, out) -> None:
     """Convert graph datasets to examples and queries: a TU directory (MUTAG, PTC, NCI1, ...) or
     three CSV files (edges: graph_id,source,target[,edge_type]; nodes: graph_id,node,type;
-    labels: graph_id,label).
+    labels: graph_id,label); or a knowledge base in the KBC layout (kb: a folder with
+    train.txt, valid.txt, test.txt of head<TAB>relation<TAB>tail lines).
 
     Node type t becomes the fact n_t(node), an edge the facts bond(a, b, id) and e_t(id), and
     each graph one query `predict` with its label as the target: the schema of the zoo's
     templates (nlite zoo gcn --types data/mutag/examples.txt).  From Python,
     neuralogic_lite.datasets also reads PyTorch Geometric Data lists (from_pyg).
 
+    A knowledge base becomes what nlite datasets kb writes: examples.txt, one example of the
+    train triples as facts relation(head, tail), and queries.txt, valQueries.txt and
+    testQueries.txt asking each triple as 1.0 predict(head, relation, tail) (no negatives).
+    Names that are not NeuraLogic names are escaped reversibly as q_... (docs/cli.md).
+
     \b
     Examples:
         nlite convert tu MUTAG/ --out data/mutag
         nlite convert csv edges.csv nodes.csv labels.csv --out data/mine
+        nlite convert kb FB15k-237/ --out data/fb
     """
     from .datasets import read_csv, read_tu
     from .datasets.text import save
-    wanted = {"tu": (1, "one TU directory"), "csv": (3, "three CSV files: edges, nodes, labels")}[source]
+    wanted = {"tu": (1, "one TU directory"), "csv": (3, "three CSV files: edges, nodes, labels"),
+              "kb": (1, "one folder with train.txt, valid.txt, test.txt")}[source]
     if len(paths) != wanted[0]:
         raise InputError(f"convert {source} takes {wanted[1]}, not {len(paths)} path(s)")
     if name is not None and source != "tu":
         raise InputError("--name applies to TU datasets only")
+    if source == "kb":
+        from .datasets.kb_tsv import convert_kb
+        triples, written = convert_kb(paths[0], out)
+        counts = ", ".join(f"{len(t)} {split}" for split, t in triples.splits.items() if t is not None)
+        click.echo(f"{counts} triples, {len(triples.entities())} entities, {len(triples.relations())} relations: "
+                   "wrote " + ", ".join(str(p) for p in written))
+        return
     graphs = read_tu(paths[0], name) if source == "tu" else read_csv(*paths)
     written = save(graphs, out, queries=True)
     click.echo(f"{graphs.graph_count} graphs: wrote " + ", ".join(str(p) for p in written))

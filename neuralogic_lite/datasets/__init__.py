@@ -4,7 +4,8 @@ Graphs are written as NeuraLogic examples in the mutagenesis schema (``text``): 
 ``c_22(m3_1)``, ``bond(m3_1, m3_2, 17), bond(m3_2, m3_1, 17)`` and bond type facts ``b_7(17)``,
 with the target on the query ``predict``.  Sources: ``molecules.generate`` (synthetic),
 ``tu.read_tu`` (TU format), ``pyg.from_pyg`` (PyTorch Geometric), ``edges_csv.read_csv``.
-``kb.generate`` makes a synthetic knowledge base (triples with planted structure).
+``kb.generate`` makes a synthetic knowledge base (triples with planted structure);
+``kb_tsv.read_kb_tsv`` reads one in the KBC layout (tab-separated train/valid/test triples).
 ``DATASETS`` lists the built-in datasets (xor, family, molecules-<n>, kb).
 
 Names are imported on first use, so ``python -m neuralogic_lite.datasets.molecules`` does not
@@ -23,6 +24,7 @@ _EXPORTS = {
     "from_pyg": "pyg", "pyg_dataset": "pyg",
     "read_csv": "edges_csv",
     "KnowledgeBase": "kb", "kb_files": "kb",
+    "read_kb_tsv": "kb_tsv", "convert_kb": "kb_tsv",
     "DATASETS": "builtin", "Builtin": "builtin", "dataset_files": "builtin", "write_dataset": "builtin",
 }
 
