@@ -3,6 +3,8 @@
 For classification the outputs are probabilities (already squashed).  Vector outputs are
 classified by their largest element.  Knowledge-base ranking metrics group the queries by
 predicate and first argument, and rank each positive among the negatives of its group.
+``filtered_ranks`` is the knowledge-base completion setting: every candidate scored, the other
+known true ones filtered out; ``mrr`` and ``hits_at`` read its ranks.
 """
 from __future__ import annotations
 
@@ -84,6 +86,59 @@ def ranking(outputs, targets, groups: list) -> tuple[float, dict[int, float]]:
         return float("nan"), {}
     ranks = np.array(ranks)
     return float(np.mean(reciprocal)), {k: float(np.mean(ranks <= k)) for k in (1, 3, 10)}
+
+
+#: how a candidate scored equal to the true one counts: half (the expected rank when ties are
+#: broken at random; PyKEEN's "realistic" rank), fully (worst case) or not at all (best case)
+TIES = {"mean": 0.5, "pessimistic": 1.0, "optimistic": 0.0}
+
+
+def filtered_ranks(scores, target, known=None, ties: str = "mean") -> np.ndarray:
+    """The filtered rank of each query's true candidate, 1 the best, as floats.
+
+    ``scores`` is (Q, N): query q's score for every candidate (higher is truer); ``target`` (Q,)
+    the index of its true candidate; ``known`` an optional (Q, N) boolean mask of the other
+    candidates known to be true (from train, valid and test), which are left out (the standard
+    filtered setting; the target's own entry is ignored).  The rank is 1 plus the number of
+    remaining candidates scored above the target plus ``TIES[ties]`` times those scored equal:
+    with ``mean`` (the default, as ``ranking`` does) k tied candidates add k / 2, so a constant
+    scorer ranks in the middle, not at the top.  A query whose row holds NaN ranks NaN.
+    """
+    scores = np.asarray(scores, np.float64)
+    target = np.asarray(target)
+    if ties not in TIES:
+        raise ValueError(f"ties must be one of {', '.join(TIES)}, not {ties!r}")
+    if scores.ndim != 2 or target.shape != (scores.shape[0],):
+        raise ValueError(f"scores must be (queries, candidates) and target (queries,), not {scores.shape} and "
+                         f"{target.shape}")
+    if target.size and (not np.issubdtype(target.dtype, np.integer) or target.min() < 0
+                        or target.max() >= scores.shape[1]):
+        raise ValueError(f"target must hold candidate indices below {scores.shape[1]}")
+    rows = np.arange(scores.shape[0])
+    keep = np.ones(scores.shape, bool) if known is None else ~np.asarray(known, bool)
+    if keep.shape != scores.shape:
+        raise ValueError(f"known must have the shape of scores {scores.shape}, not {keep.shape}")
+    keep[rows, target] = False                       # the target is not its own competitor
+    true = scores[rows, target][:, None]
+    above = ((scores > true) & keep).sum(axis=1)
+    equal = ((scores == true) & keep).sum(axis=1)
+    ranks = 1.0 + above + TIES[ties] * equal
+    ranks[np.isnan(scores).any(axis=1)] = np.nan
+    return ranks
+
+
+def mrr(ranks) -> float:
+    """Mean reciprocal rank (NaN for no ranks or a NaN rank)."""
+    ranks = np.asarray(ranks, np.float64)
+    return float(np.mean(1.0 / ranks)) if ranks.size else float("nan")
+
+
+def hits_at(ranks, k: int) -> float:
+    """Share of ranks of at most ``k`` (a mean rank of 1.5 is no hit at 1; NaN for no ranks or a NaN rank)."""
+    ranks = np.asarray(ranks, np.float64)
+    if not ranks.size or np.isnan(ranks).any():
+        return float("nan")
+    return float(np.mean(ranks <= k))
 
 
 def summary(outputs, targets, classification: bool, loss: float | None = None) -> dict[str, float]:
