@@ -14,7 +14,7 @@ import click
 
 from . import __version__
 from .errors import InputError, NeuraLogicLiteError, NeuraLogicLiteWarning, OutputError, SettingError
-from .language import load_samples, load_template, parse_statements_file
+from .language import load_samples, load_template
 from .language.samples import read_statements
 from .language.sources import ROLES, role_in_name, standard_files
 from .language.summary import summarize_examples, summarize_queries, summarize_template
@@ -714,7 +714,7 @@ def _types(path: Path) -> tuple[list[str], list[str]]:
     """Unary predicates of an examples file: bond types apply to a bond's third argument."""
     from .language.facts import as_statements
     from .language.parser import Clause
-    statements = as_statements(parse_statements_file(path))
+    statements = as_statements(read_statements(path, "examples"))
     literals = [lit for s in statements for lit in (s.body if isinstance(s, Clause) else s.literals)]
     bond_ids = {lit.terms[2] for lit in literals if lit.name == "bond" and lit.arity == 3}
     unary = {}
