@@ -114,6 +114,10 @@ class TrainingError(NeuraLogicLiteError):
     """Learning went wrong: a NaN loss, an empty training set."""
 
 
+class ClusterError(NeuraLogicLiteError):
+    """The cluster could not be reached, or a shard failed on a worker (named in the message)."""
+
+
 class ReferenceEngineError(NeuraLogicLiteError):
     """The reference engine could not be run: not installed, or its worker process crashed,
     timed out or answered garbage (a case it refuses is a result, not this)."""

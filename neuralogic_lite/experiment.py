@@ -55,16 +55,6 @@ class Report:
                 "history": self.history}
 
 
-def _sizes(built: Built) -> dict:
-    graph = built.graph
-    out = {"samples": graph.sample_count, "neurons": int(graph.sample_sizes().sum()),
-           "edges": int(graph.sample_edge_counts().sum())}
-    lifting = built.timings.get("lift")
-    if lifting:
-        out["lifting"] = lifting
-    return out
-
-
 def _predictions(model: Model, built: Built) -> tuple[Predictions, dict[str, float]]:
     evaluation = model.evaluate(built)
     return Predictions(built.queries(), built.targets, evaluation.outputs), evaluation.metrics
@@ -91,7 +81,7 @@ def run(template: Template, train: Sequence[Sample], settings: Settings,
         for stage, seconds in built[name].timings.items():
             if isinstance(seconds, float):
                 report.timings[f"{name}_{stage}"] = seconds
-        report.sizes[name] = _sizes(built[name])
+        report.sizes[name] = built[name].sizes()
     start, compiled = time.perf_counter(), compiling.seconds
     result: TrainResult = model.fit(built["train"], built.get("validation"), on_epoch)
     # a first run compiles the training kernels here: that is not training

@@ -106,6 +106,16 @@ class Built:
             groups.append((predicate, *program.tables[predicate][row, 1:-1].tolist()))
         return groups
 
+    def sizes(self) -> dict:
+        """Samples, neurons and edges of the sample networks (and the lifting report)."""
+        graph = self.graph
+        out = {"samples": graph.sample_count, "neurons": int(graph.sample_sizes().sum()),
+               "edges": int(graph.sample_edge_counts().sum())}
+        lifting = self.timings.get("lift")
+        if lifting:
+            out["lifting"] = lifting
+        return out
+
     def queries(self) -> list[str]:
         """The ground query atom of every graph sample (a query with variables shows its match)."""
         graph = self.graph
@@ -276,17 +286,22 @@ class Model:
         return resolve_loss(self.settings.loss, self.settings.mse_factor, known)
 
     # -- learning
+    def _built(self, samples) -> Built:
+        """``samples`` built, unless they are already (a ``Built``, or ``cluster.Shards``)."""
+        return samples if hasattr(samples, "network") else self.build(samples)
+
     def fit(self, train_samples: Sequence[Sample] | Built, validation: Sequence[Sample] | Built | None = None,
             on_epoch: Callable[[dict], None] | None = None) -> TrainResult:
-        """Train on ``train_samples`` (model selection on ``validation`` if given)."""
-        built = train_samples if isinstance(train_samples, Built) else self.build(train_samples)
+        """Train on ``train_samples`` (model selection on ``validation`` if given).  Built
+        sets are taken as they are: a ``Built``, or ``cluster.Shards`` to train on a cluster."""
+        built = self._built(train_samples)
         built.require_targets()
         self.loss = built.loss or self._loss(built.targets)
         self.identity_outputs = self.identity_outputs | built.identity_outputs   # trained as logits
         values = self._parameters(built)
         val = None
         if validation is not None:
-            vbuilt = validation if isinstance(validation, Built) else self.build(validation)
+            vbuilt = self._built(validation)
             val = (vbuilt.network, self._parameters(vbuilt), vbuilt.targets)
         optimizer = optimizer_state(self.settings, np.array(built.graph.weights.learnable, bool), values.size)
         size = built.template_size
@@ -307,7 +322,7 @@ class Model:
 
     def evaluate(self, samples: Sequence[Sample] | Built) -> Evaluation:
         """Outputs and metrics of ``samples`` at the current parameters."""
-        built = samples if isinstance(samples, Built) else self.build(samples)
+        built = self._built(samples)
         loss = self.loss or self._loss(built.targets)
         targets = [t if not np.isnan(t).any() else np.zeros_like(t) for t in built.targets]
         with blas_threads(self.settings.threads):

@@ -314,12 +314,38 @@ def _union(members, samples, stamp, mark, buffer):
 
 
 @njit(cache=True)
+def _batch_gradient(members, samples, net, params, loss_code, loss_factor, values, pre, grads, pgrad, ws,
+                    weight_start, weight_ids, touched, touched_ids, losses, outputs, output_start, learns, lanes, plan,
+                    general, stamp, mark, buffer):
+    """One minibatch's networks evaluated once as one graph (neurons that batch lifting merged
+    across samples are computed once), all outputs seeded, one backward pass: the gradient
+    sum lands in ``pgrad`` and the weights the batch used in ``touched``.  Returns (target
+    elements, weights touched), elements -1 when a loss is not finite."""
+    union = _union(members, samples, stamp, mark, buffer)
+    first_neuron, last_neuron = _range(union)
+    forward(union, first_neuron, last_neuron, net, params, values, pre, ws, learns, lanes, plan, general)
+    count = 0
+    elements = 0
+    for s in members:
+        if samples.output[s] < 0:
+            continue
+        seeded = _seed_output(s, samples, net, values, grads, outputs, output_start, losses, loss_code,
+                              loss_factor, ws.gpre)
+        if seeded < 0:
+            return -1, count
+        elements += seeded
+        count = _touch(s, weight_start, weight_ids, touched, touched_ids, count)
+    backward(union, first_neuron, last_neuron, net, params, values, pre, grads, pgrad, ws, learns, True, lanes,
+             plan, general)
+    return elements, count
+
+
+@njit(cache=True)
 def train_epoch_batched(order, batch_size, samples, net, params, opt, loss_code, loss_factor, values, pre, grads,
                         pgrad, ws, weight_start, weight_ids, touched, touched_ids, losses, outputs, output_start,
                         learns, lanes, plan, general, stamp):
-    """An epoch of minibatches: each batch's networks are evaluated once as one graph (so
-    neurons that batch lifting merged across samples are computed once), all outputs seeded,
-    one backward pass, one step.  Same results as per-sample passes at fixed weights."""
+    """An epoch of minibatches (``_batch_gradient``), one step after each.  Same results as
+    per-sample passes at fixed weights."""
     samples, net, params, opt, values, pre, grads, pgrad, ws, weight_start, weight_ids, touched, touched_ids, \
         losses, outputs, output_start, learns, plan, stamp = borrowed((samples, net, params, opt, values, pre, grads,
                                                                        pgrad, ws, weight_start, weight_ids, touched,
@@ -329,27 +355,40 @@ def train_epoch_batched(order, batch_size, samples, net, params, opt, loss_code,
     buffer = np.empty(net.kind.shape[0], np.int32)
     mark = 0
     for first in range(0, order.shape[0], batch_size):
-        members = order[first:first + batch_size]
         mark += 1
-        union = _union(members, samples, stamp, mark, buffer)
-        first_neuron, last_neuron = _range(union)
-        forward(union, first_neuron, last_neuron, net, params, values, pre, ws, learns, lanes, plan, general)
-        count = 0
-        elements = 0
-        for s in members:
-            if samples.output[s] < 0:
-                continue
-            seeded = _seed_output(s, samples, net, values, grads, outputs, output_start, losses, loss_code,
-                                  loss_factor, ws.gpre)
-            if seeded < 0:
-                return False
-            elements += seeded
-            count = _touch(s, weight_start, weight_ids, touched, touched_ids, count)
-        backward(union, first_neuron, last_neuron, net, params, values, pre, grads, pgrad, ws, learns, True, lanes,
-                 plan, general)
+        elements, count = _batch_gradient(order[first:first + batch_size], samples, net, params, loss_code,
+                                          loss_factor, values, pre, grads, pgrad, ws, weight_start, weight_ids,
+                                          touched, touched_ids, losses, outputs, output_start, learns, lanes, plan,
+                                          general, stamp, mark, buffer)
+        if elements < 0:
+            return False
         if elements > 0:
             _step(opt, params, pgrad, touched, touched_ids, count, 1.0 / elements)
     return True
+
+
+@njit(cache=True)
+def batch_gradient(members, samples, net, params, loss_code, loss_factor, values, pre, grads, pgrad, ws,
+                   weight_start, weight_ids, touched, touched_ids, losses, outputs, output_start, learns, lanes,
+                   plan, general, stamp):
+    """The gradient sum of one minibatch without a step (data-parallel training: each worker's
+    part of a batch; the driver adds the parts and steps, ``step``).  Returns (target elements,
+    weights touched: ``touched_ids[:count]``, their ``touched`` flags cleared)."""
+    grads[:] = 0.0
+    buffer = np.empty(net.kind.shape[0], np.int32)
+    stamp[:] = 0
+    elements, count = _batch_gradient(members, samples, net, params, loss_code, loss_factor, values, pre, grads,
+                                      pgrad, ws, weight_start, weight_ids, touched, touched_ids, losses, outputs,
+                                      output_start, learns, lanes, plan, general, stamp, 1, buffer)
+    for i in range(count):
+        touched[touched_ids[i]] = 0
+    return elements, count
+
+
+@njit(cache=True, error_model="numpy")
+def step(opt, params, pgrad, touched, touched_ids, count, scale):
+    """``_step`` called from Python: the driver's update from the workers' gradient sums."""
+    _step(opt, params, pgrad, touched, touched_ids, count, scale)
 
 
 @njit(cache=True)

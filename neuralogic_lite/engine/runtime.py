@@ -139,21 +139,15 @@ class Network:
             self._evaluated_at = None    # the buffer mixes parameters now: constants are recomputed
         return self.values
 
-    def epoch(self, values: np.ndarray, optimizer: kernels.Optimizer, order: np.ndarray, batch_size: int,
-              loss_code: int, loss_factor: float) -> tuple[np.ndarray, np.ndarray, bool]:
-        """One training epoch (updates ``values`` in place): (losses, outputs seen, finite?).
-        The outputs are flat: sample s's at ``output_start[s]:output_start[s + 1]``."""
+    def _ready(self, values: np.ndarray, learnable: np.ndarray) -> tuple:
+        """What a training pass takes besides its own arguments: the parameters, which neurons
+        learn, and the per-sample weight lists; the constant neurons computed (once)."""
         params = self.params(values)
-        pgrad = np.zeros(values.shape)
-        touched = np.zeros(len(self.graph.weights), np.int8)
-        touched_ids = np.zeros(len(self.graph.weights), np.int64)
-        losses = np.zeros(self.graph.sample_count)
-        flat = np.zeros(self.output_start[-1])
         if self._sample_weights is None:
             self._sample_weights = kernels.sample_weights(self.samples, self.net.kind, self.net.offset,
                                                           self.net.input_start, self.net.edge_weight,
                                                           len(self.graph.weights))
-        key = np.asarray(optimizer.learnable, np.int8)
+        key = np.asarray(learnable, np.int8)
         if self._learns is None or not np.array_equal(self._learns[0], key):
             # (which weights learn, which neurons learn, which parameter values stay fixed)
             self._learns = (key.copy(), learning_neurons(self.net, key),
@@ -163,9 +157,21 @@ class Network:
             kernels.forward_constants(self.net, params, self.values, self.pre, self.workspace(params), learns,
                                       self.general)
             self._evaluated_at = values.copy()
+        return params, learns, self._sample_weights
+
+    def epoch(self, values: np.ndarray, optimizer: kernels.Optimizer, order: np.ndarray, batch_size: int,
+              loss_code: int, loss_factor: float) -> tuple[np.ndarray, np.ndarray, bool]:
+        """One training epoch (updates ``values`` in place): (losses, outputs seen, finite?).
+        The outputs are flat: sample s's at ``output_start[s]:output_start[s + 1]``."""
+        params, learns, sample_weights = self._ready(values, optimizer.learnable)
+        pgrad = np.zeros(values.shape)
+        touched = np.zeros(len(self.graph.weights), np.int8)
+        touched_ids = np.zeros(len(self.graph.weights), np.int64)
+        losses = np.zeros(self.graph.sample_count)
+        flat = np.zeros(self.output_start[-1])
         arguments = (np.ascontiguousarray(order, np.int64), batch_size, self.samples, self.net, params, optimizer,
                      loss_code, loss_factor, self.values, self.pre, self.grads, pgrad, self.workspace(params),
-                     *self._sample_weights, touched, touched_ids, losses, flat, self.output_start, learns)
+                     *sample_weights, touched, touched_ids, losses, flat, self.output_start, learns)
         plan = self._plans[0] if batch_size == 1 else self._plans[1]
         arguments += (self._lanes(plan), plan, self.general)
         if batch_size == 1:
@@ -175,6 +181,24 @@ class Network:
         if params.values is not values:
             values[:] = params.values
         return losses, flat, bool(finite)
+
+    def batch_gradient(self, values: np.ndarray, members: np.ndarray, learnable: np.ndarray, loss_code: int,
+                       loss_factor: float) -> tuple[np.ndarray, np.ndarray, int, np.ndarray]:
+        """One minibatch's part without a step, as the epochs compute it: (dL/dparameters
+        summed over ``members``, the ids of the weights they use, their target elements (-1:
+        a loss is not finite), every sample's loss (those of ``members`` filled))."""
+        params, learns, sample_weights = self._ready(values, learnable)
+        pgrad = np.zeros(values.shape)
+        weights = len(self.graph.weights)
+        touched, touched_ids = np.zeros(weights, np.int8), np.zeros(weights, np.int64)
+        losses = np.zeros(self.graph.sample_count)
+        plan = self._plans[1]
+        elements, count = kernels.batch_gradient(
+            np.ascontiguousarray(members, np.int64), self.samples, self.net, params, loss_code, loss_factor,
+            self.values, self.pre, self.grads, pgrad, self.workspace(params), *sample_weights, touched, touched_ids,
+            losses, np.zeros(self.output_start[-1]), self.output_start, learns, self._lanes(plan), plan,
+            self.general, np.zeros(self.graph.neuron_count, np.int64))
+        return pgrad, touched_ids[:count].copy(), int(elements), losses
 
     def gradients(self, values: np.ndarray, loss_code: int, loss_factor: float,
                   which: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
