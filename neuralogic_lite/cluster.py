@@ -103,16 +103,16 @@ class Cluster:
         count = shards or max(1, len(self.workers))
         texts = (read_source(files.examples), read_source(files.queries) if files.queries is not None else None)
         names = (str(files.examples), str(files.queries) if files.queries is not None else None)
-        inputs = self.client.scatter(texts, broadcast=True)
-        parts = [self.client.submit(_read, inputs, names, k, count, pure=False) for k in range(count)]
+        inputs = self.client.scatter(texts, broadcast=True, hash=False)   # a copy on every worker: survives losing one
         loss = model.loss
         if loss is None:   # decided from every target before any shard is built, as Model.build does
-            targets = [t for part in self._gather(self.client.map(_targets, parts, range(count)))
-                       for t in part]
-            loss = model._loss(targets)
+            parts = self.client.map(_targets, [inputs] * count, [names] * count, range(count), [count] * count,
+                                    pure=False)
+            loss = model._loss([t for part in self._gather(parts) for t in part])
         template = str(model.template)
-        built = [self.client.submit(_build, part, template, model.settings, loss, k, pure=False)
-                 for k, part in enumerate(parts)]
+        # each shard's lineage is the inputs alone: a lost shard is read and built again
+        built = [self.client.submit(_build, inputs, names, k, count, template, model.settings, loss, pure=False)
+                 for k in range(count)]
         distributed = _distributed()
         for done, _ in enumerate(distributed.as_completed(built), 1):
             if progress is not None:
@@ -123,7 +123,7 @@ class Cluster:
             if summary.template_size != size:
                 raise ClusterError(f"shard {k}: the template read back on the worker has {summary.template_size} "
                                    f"parameter values, not {size}")
-        return Shards(self, model, loss, built, summaries)
+        return Shards(self, model, loss, built, summaries, inputs)
 
     def _gather(self, futures):
         try:
@@ -172,16 +172,16 @@ def _read(inputs, names, index: int, count: int) -> list:
     """The samples of shard ``index`` of ``count`` (each worker reads the whole input; parsing
     is a small part of building)."""
     from .language import parse_samples
-    with _shard_errors(index):
-        samples = parse_samples(inputs[0], inputs[1], names[0], names[1])
-        bounds = _cut([id(s.example) for s in samples], count)
-        return samples[bounds[index]:bounds[index + 1]]
+    samples = parse_samples(inputs[0], inputs[1], names[0], names[1])
+    bounds = _cut([id(s.example) for s in samples], count)
+    return samples[bounds[index]:bounds[index + 1]]
 
 
-def _targets(part: list, index: int) -> list[np.ndarray]:
+def _targets(inputs, names, index: int, count: int) -> list[np.ndarray]:
     from .network.weights import written_array
     with _shard_errors(index):
-        return [written_array(s.query.target, False).ravel() for s in part if s.query.target is not None]
+        return [written_array(s.query.target, False).ravel() for s in _read(inputs, names, index, count)
+                if s.query.target is not None]
 
 
 class Shard:
@@ -189,14 +189,15 @@ class Shard:
     values that are the graph's own (its constants), which the driver never sees."""
 
     def __init__(self, model, built, index: int):
-        weights = built.graph.weights
         self.index = index
         self.model = model
-        self.built = built
-        self.network = built.network
-        self.template_size = built.template_size
+        self.built = built          # None: a shard without samples (more shards than samples)
+        self.network = built.network if built is not None else None
+        weights = built.graph.weights if built is not None else model.weights
+        self.template_size = weights.template_size
         self.template_count = weights.template_count
-        self.tail = built.parameters(np.zeros(self.template_size), None, model.settings.seed)[self.template_size:]
+        self.tail = built.parameters(np.zeros(self.template_size), None, model.settings.seed)[self.template_size:] \
+            if built is not None else np.zeros(0)
         self.tail_learnable = np.array(weights.learnable[weights.template_count:], np.int8)
         if self.tail_learnable.any():
             raise ClusterError(f"shard {index}: learnable @embed vectors are not trained on a cluster yet "
@@ -204,6 +205,8 @@ class Shard:
 
     @property
     def nbytes(self) -> int:
+        if self.built is None:
+            return 0
         graph = self.built.graph
         arrays = [a for a in vars(graph).values() if isinstance(a, np.ndarray)]
         buffers = (self.network.values, self.network.pre, self.network.grads)
@@ -226,14 +229,15 @@ def _register_sizeof() -> None:
 _register_sizeof()
 
 
-def _build(part: list, template_text: str, settings, loss, index: int) -> Shard:
+def _build(inputs, names, index: int, count: int, template_text: str, settings, loss) -> Shard:
     from .language import parse_template
     from .model import Model
     with _shard_errors(index):
+        part = _read(inputs, names, index, count)
         model = Model(parse_template(template_text), settings)
         model.loss = loss
         with blas_threads(settings.threads or 1):
-            return Shard(model, model.build(part), index)
+            return Shard(model, model.build(part) if part else None, index)
 
 
 @dataclass
@@ -255,6 +259,9 @@ def _summary(shard: Shard, index: int) -> _Summary:
     from .language.symbols import CONSTANTS, PREDICATES
     with _shard_errors(index):
         built = shard.built
+        if built is None:
+            return _Summary(shard.template_size, np.zeros(0, bool), [], [], {"samples": 0, "neurons": 0, "edges": 0},
+                            {}, None, [], [])
         problem = None
         if built.target_problem is not None:
             bad, why = built.target_problem
@@ -282,6 +289,8 @@ def _gradient(shard: Shard, template_values: np.ndarray, members: np.ndarray, le
 
 
 def _outputs(shard: Shard, template_values: np.ndarray) -> list[np.ndarray]:
+    if shard.built is None:
+        return []
     with _shard_errors(shard.index), shard.threads():
         return shard.network.outputs(shard.values(template_values))
 
@@ -351,9 +360,10 @@ class Shards:
     """A sample set built on a cluster: what ``Model.fit`` and ``Model.evaluate`` take in
     place of a ``Built``."""
 
-    def __init__(self, cluster: Cluster, model, loss, futures: list, summaries: list[_Summary]):
+    def __init__(self, cluster: Cluster, model, loss, futures: list, summaries: list[_Summary], inputs):
         from .language.symbols import PREDICATES
         self.futures, self.summaries, self.loss = futures, summaries, loss
+        self.inputs = inputs        # the shards' lineage: kept while the shards may have to be rebuilt
         self.network = ShardedNetwork(cluster, futures, summaries, model.weights)
         self.graph = self.network.graph
         self.targets = [t for s in summaries for t in s.targets]
