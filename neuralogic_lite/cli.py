@@ -182,6 +182,28 @@ def settings_options(command):
     ])
 
 
+def cluster_options(command):
+    """Where to run: here (the default), a local Dask cluster, or a running one."""
+    return _options(command, [
+        click.option("--workers", type=click.IntRange(min=1),
+                     help="Build and run on a local Dask cluster of this many worker processes "
+                          "(pip install 'neuralogic_lite[dask]')."),
+        click.option("--scheduler", metavar="ADDRESS",
+                     help="Build and run on a running Dask cluster, like tcp://host:8786."),
+    ])
+
+
+def _cluster(workers: int | None, scheduler: str | None):
+    """The cluster the options ask for, as a context (None: run in this process)."""
+    import contextlib
+    if workers is not None and scheduler is not None:
+        raise click.UsageError("give --workers (a local cluster) or --scheduler (a running one), not both")
+    if workers is None and scheduler is None:
+        return contextlib.nullcontext()
+    from .cluster import Cluster
+    return Cluster(workers=workers, scheduler=scheduler)
+
+
 def _settings(profile_name: str, **changes):
     """The profile with the options given; a value the settings reject is a usage error of its
     option (exit code 2), with what the setting accepts."""
@@ -193,21 +215,24 @@ def _settings(profile_name: str, **changes):
         raise click.BadParameter(f"{error.value!r} {error.problem}", context, option) from None
 
 
-def _build(paths, settings):
+def _build(paths, settings, cluster=None):
     """Parse and build: the model, the built samples and the time parsing took."""
     from .model import Model
     template_path, examples, queries = _inputs(paths)
     start = time.perf_counter()
     model = Model(_load_template(template_path), settings)
     template_s = time.perf_counter() - start
-    built, parse_s = _built(model, examples, queries)
+    built, parse_s = _built(model, examples, queries, cluster)
     return model, built, template_s + parse_s
 
 
-def _built(model, examples, queries):
+def _built(model, examples, queries, cluster=None):
     """``examples`` (and ``queries``) read and built for ``model``, with the load bars; and the
-    seconds reading took."""
+    seconds reading took (on a ``cluster``, the workers read and build: shards, no seconds)."""
     with _LoadProgress(quiet=False) as progress:
+        if cluster is not None:
+            from .cluster import SampleFiles
+            return cluster.build(model, SampleFiles(examples, queries), progress=progress.sharding("samples")), 0.0
         start = time.perf_counter()
         samples = load_samples(examples, queries, progress.reading(examples))
         parse_s = time.perf_counter() - start
@@ -237,6 +262,11 @@ class _LoadProgress:
 
     def building(self, name: str, stage: str, done: int, total: int) -> None:
         self._advance(("build", name), done, total, f"build {name}", stage, unit="example")
+
+    def sharding(self, name: str):
+        def told(done: int, total: int) -> None:
+            self._advance(("build", name), done, total, f"build {name} on the cluster", unit="shard")
+        return told
 
     def _advance(self, key, done: int, total: int, description: str, stage: str | None = None, **units) -> None:
         if self.quiet:
@@ -356,8 +386,9 @@ def _built_summary(paths: tuple[Path, ...], settings) -> str:
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
 @settings_options
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@cluster_options
 @_clean_errors
-def ground(inputs, profile_name, as_json, **options) -> None:
+def ground(inputs, profile_name, as_json, workers, scheduler, **options) -> None:
     """Ground and neuralize: the size of every sample's network.
 
     \b
@@ -365,14 +396,15 @@ def ground(inputs, profile_name, as_json, **options) -> None:
         nlite ground templates/gcn.txt datasets/molecules/examples.txt --json
     """
     settings = _settings(profile_name, **options)
-    _, built, parse_s = _build(inputs, settings)
-    graph = built.graph
-    neurons, edges = graph.sample_sizes(), graph.sample_edge_counts()
-    queries = built.queries()
+    with _cluster(workers, scheduler) as cluster:
+        _, built, parse_s = _build(inputs, settings, cluster)
+        neurons, edges = built.sample_sizes()
+        queries = built.queries()
+        counts = built.graph_sizes()
     report = {
         "samples": [{"query": q, "neurons": int(n), "edges": int(e)} for q, n, e in zip(queries, neurons, edges)],
         "total": {"neurons": int(neurons.sum()), "edges": int(edges.sum()),
-                  "graph_neurons": graph.neuron_count, "graph_edges": graph.edge_count},
+                  "graph_neurons": counts[0], "graph_edges": counts[1]},
         "timings_s": {"parse": round(parse_s, 4), **{k[:-2] if k.endswith("_s") else k: round(v, 4)
                                                       for k, v in built.timings.items() if isinstance(v, float)}},
     }
@@ -398,8 +430,9 @@ def ground(inputs, profile_name, as_json, **options) -> None:
               help="A PyNeuraLogic state_dict saved as JSON: {\"weights\": {\"0\": value, ...}}.")
 @_setting("--seed", "seed", "Seed of the random initial weights", type=int)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON: {\"outputs\": [...], \"targets\": [...]}.")
+@cluster_options
 @_clean_errors
-def evaluate(inputs, profile_name, weights, seed, as_json, **options) -> None:
+def evaluate(inputs, profile_name, weights, seed, as_json, workers, scheduler, **options) -> None:
     """Outputs of every sample at given (or freshly drawn) weights.
 
     \b
@@ -407,10 +440,11 @@ def evaluate(inputs, profile_name, weights, seed, as_json, **options) -> None:
         nlite eval template.txt examples.txt queries.txt --weights w.json --profile pyneuralogic
     """
     settings = _settings(profile_name, seed=seed, **options)
-    model, built, _ = _build(inputs, settings)
-    if weights is not None:
-        model.load_state_dict(_read_weights(weights))
-    evaluation = model.evaluate(built)
+    with _cluster(workers, scheduler) as cluster:
+        model, built, _ = _build(inputs, settings, cluster)
+        if weights is not None:
+            model.load_state_dict(_read_weights(weights))
+        evaluation = model.evaluate(built)
     outputs = [_plain(o) for o in evaluation.outputs]
     targets = [None if t != t else t for t in (_plain(t) for t in built.targets)]
     if as_json:
@@ -480,9 +514,10 @@ def training_options(command):
 @click.option("--overwrite", is_flag=True, help="Let --out replace the files of an earlier run.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+@cluster_options
 @_clean_errors
 def train(inputs, profile_name, xval, val_examples, val_queries, test_examples, test_queries, out, overwrite, quiet,
-          as_json, **options) -> None:
+          as_json, workers, scheduler, **options) -> None:
     """Train a template on examples and report train, validation and test metrics.
 
     INPUTS are TEMPLATE EXAMPLES [QUERIES], or one directory with template.txt and
@@ -509,17 +544,28 @@ def train(inputs, profile_name, xval, val_examples, val_queries, test_examples, 
         val_queries = val_queries or found.val_queries
         test_examples = test_examples or found.test_examples
         test_queries = test_queries or found.test_queries
-    with _LoadProgress(quiet) as loading:
-        samples = load_samples(examples, queries, loading.reading(examples))
-        validation = load_samples(val_examples, val_queries, loading.reading(val_examples)) if val_examples else None
-        test = load_samples(test_examples, test_queries, loading.reading(test_examples)) if test_examples else None
+    if xval and (workers or scheduler):
+        raise click.UsageError("--xval runs in this process only; leave out --workers and --scheduler")
+    with _LoadProgress(quiet) as loading, _cluster(workers, scheduler) as cluster:
+        if cluster is None:
+            def read(examples, queries):
+                return load_samples(examples, queries, loading.reading(examples))
+            build = None
+        else:   # the workers read the files
+            from .cluster import SampleFiles as read
+
+            def build(model, files, told, cluster=cluster):
+                return cluster.build(model, files, progress=lambda done, total: told("shards", done, total))
+        samples = read(examples, queries)
+        validation = read(val_examples, val_queries) if val_examples else None
+        test = read(test_examples, test_queries) if test_examples else None
         with _Progress(settings.epochs * (xval or 1), quiet) as progress:
             if xval:
                 reports, summary = cross_validate(template, samples, settings, xval, progress.fold_epoch,
                                                   loading.building)
             else:
                 reports, summary = [run(template, samples, settings, validation, test, progress.epoch,
-                                        loading.building)], None
+                                        loading.building, build)], None
     notes, failure = [], None
     if out is not None:
         out, notes, failure = write_results_somewhere(out, reports, summary, xval)
@@ -608,8 +654,9 @@ def _print_results(reports, summary) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.option("--csv", "as_csv", is_flag=True,
               help="Print CSV: set, sample, query, target, output (the columns of predictions.csv).")
+@cluster_options
 @_clean_errors
-def predict(model_path, inputs, as_json, as_csv) -> None:
+def predict(model_path, inputs, as_json, as_csv, workers, scheduler) -> None:
     """Outputs of a trained model (model.txt from `nlite train --out`) for new data.
 
     \b
@@ -628,8 +675,9 @@ def predict(model_path, inputs, as_json, as_csv) -> None:
         warnings.warn(f"{model_path} is not a trained model (no {model_path.name}.npz beside it, and "
                       f"{len(drawn)} weight(s) without a value, such as {drawn[0]}): those weights are random, "
                       f"so are the outputs", NeuraLogicLiteWarning, stacklevel=2)
-    built, _ = _built(model, inputs[0], inputs[1] if len(inputs) == 2 else None)
-    predictions, metrics = _predictions(model, built)
+    with _cluster(workers, scheduler) as cluster:
+        built, _ = _built(model, inputs[0], inputs[1] if len(inputs) == 2 else None, cluster)
+        predictions, metrics = _predictions(model, built)
     rows = list(zip(predictions.queries, predictions.targets, predictions.outputs))
     if as_json:
         click.echo(json.dumps(_clean({"queries": predictions.queries,

@@ -249,6 +249,8 @@ class _Summary:
     targets: list[np.ndarray]
     queries: list[str]
     sizes: dict
+    sample_sizes: tuple[np.ndarray, np.ndarray]   # neurons and edges of each sample's network
+    graph_sizes: tuple[int, int]
     timings: dict
     problem: str | None               # why a target cannot be learned from (the first such)
     groups: list | None
@@ -260,8 +262,9 @@ def _summary(shard: Shard, index: int) -> _Summary:
     with _shard_errors(index):
         built = shard.built
         if built is None:
+            nothing = np.zeros(0, np.int64)
             return _Summary(shard.template_size, np.zeros(0, bool), [], [], {"samples": 0, "neurons": 0, "edges": 0},
-                            {}, None, [], [])
+                            (nothing, nothing), (0, 0), {}, None, [], [])
         problem = None
         if built.target_problem is not None:
             bad, why = built.target_problem
@@ -271,8 +274,9 @@ def _summary(shard: Shard, index: int) -> _Summary:
         groups = built.ranking_groups()
         if groups is not None:     # by name: ids mean nothing in another process
             groups = [None if g is None else (PREDICATES[g[0]], *(CONSTANTS[c] for c in g[1:])) for g in groups]
+        timings = {k: v for k, v in built.timings.items() if isinstance(v, float)}
         return _Summary(shard.template_size, built.graph.output >= 0, built.targets, built.queries(), built.sizes(),
-                        {k: v for k, v in built.timings.items() if isinstance(v, float)}, problem, groups,
+                        built.sample_sizes(), built.graph_sizes(), timings, problem, groups,
                         [PREDICATES[p] for p in built.identity_outputs])
 
 
@@ -395,8 +399,15 @@ class Shards:
             return None
         return [x for g in groups for x in g]
 
+    def sample_sizes(self) -> tuple[np.ndarray, np.ndarray]:
+        return tuple(np.concatenate([s.sample_sizes[i] for s in self.summaries]) for i in (0, 1))
+
+    def graph_sizes(self) -> tuple[int, int]:
+        """The neurons and the edges of all shards' graphs."""
+        return tuple(sum(s.graph_sizes[i] for s in self.summaries) for i in (0, 1))
+
     def sizes(self) -> dict:
-        """Samples, neurons and edges of all shards (and their lifting, shard by shard)."""
+        """Samples, neurons and edges of all shards."""
         parts = [s.sizes for s in self.summaries]
         out = {key: sum(p[key] for p in parts) for key in ("samples", "neurons", "edges")}
         out["shards"] = len(parts)

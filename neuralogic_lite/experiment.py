@@ -63,9 +63,12 @@ def _predictions(model: Model, built: Built) -> tuple[Predictions, dict[str, flo
 def run(template: Template, train: Sequence[Sample], settings: Settings,
         validation: Sequence[Sample] | None = None, test: Sequence[Sample] | None = None,
         on_epoch: Callable[[dict], None] | None = None,
-        on_build: Callable[[str, str, int, int], None] | None = None) -> Report:
+        on_build: Callable[[str, str, int, int], None] | None = None,
+        build: Callable | None = None) -> Report:
     """Train on ``train`` (selecting on ``validation`` if given) and evaluate on every set.
-    ``on_build(set, stage, examples done, examples)`` follows the building of each set."""
+    ``on_build(set, stage, examples done, examples)`` follows the building of each set.
+    ``build(model, set, told)`` builds a set (default ``model.build``; ``cluster.Cluster.build``
+    takes ``SampleFiles`` and builds on the cluster)."""
     report = Report(settings)
     compiled_before = compiling.seconds
     model = Model(template, settings)
@@ -77,7 +80,7 @@ def run(template: Template, train: Sequence[Sample], settings: Settings,
         if not samples:
             raise NeuraLogicLiteError(f"the {name} set has no samples")
         told = (lambda stage, done, total, name=name: on_build(name, stage, done, total)) if on_build else None
-        built[name] = model.build(samples, told)
+        built[name] = build(model, samples, told) if build is not None else model.build(samples, told)
         for stage, seconds in built[name].timings.items():
             if isinstance(seconds, float):
                 report.timings[f"{name}_{stage}"] = seconds

@@ -106,11 +106,18 @@ class Built:
             groups.append((predicate, *program.tables[predicate][row, 1:-1].tolist()))
         return groups
 
+    def sample_sizes(self) -> tuple[np.ndarray, np.ndarray]:
+        """The neurons and the edges of every sample's network."""
+        return self.graph.sample_sizes(), self.graph.sample_edge_counts()
+
+    def graph_sizes(self) -> tuple[int, int]:
+        """The neurons and the edges of the whole graph (samples share some)."""
+        return self.graph.neuron_count, self.graph.edge_count
+
     def sizes(self) -> dict:
         """Samples, neurons and edges of the sample networks (and the lifting report)."""
-        graph = self.graph
-        out = {"samples": graph.sample_count, "neurons": int(graph.sample_sizes().sum()),
-               "edges": int(graph.sample_edge_counts().sum())}
+        neurons, edges = self.sample_sizes()
+        out = {"samples": self.graph.sample_count, "neurons": int(neurons.sum()), "edges": int(edges.sum())}
         lifting = self.timings.get("lift")
         if lifting:
             out["lifting"] = lifting

@@ -15,16 +15,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from support import ROOT, unavailable
-
 from neuralogic_lite.errors import ClusterError
 from neuralogic_lite.language import load_samples
 from neuralogic_lite.model import Model
 from neuralogic_lite.settings import profile
 
+from support import ROOT, unavailable
+
 try:
-    from neuralogic_lite.cluster import Cluster, SampleFiles, _cut
     import distributed  # noqa: F401
+
+    from neuralogic_lite.cluster import Cluster, SampleFiles, _cut
 except ImportError:   # pragma: no cover - the test extra installs Dask
     distributed = None
 
