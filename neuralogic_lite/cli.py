@@ -387,17 +387,27 @@ def _built_summary(paths: tuple[Path, ...], settings) -> str:
 @settings_options
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @cluster_options
+@click.option("--save", type=click.Path(file_okay=False, path_type=Path),
+              help="With --workers or --scheduler: save the built shards into this folder (one the workers "
+                   "share); give it in place of EXAMPLES to train, eval or predict without building again.")
 @_clean_errors
-def ground(inputs, profile_name, as_json, workers, scheduler, **options) -> None:
+def ground(inputs, profile_name, as_json, workers, scheduler, save, **options) -> None:
     """Ground and neuralize: the size of every sample's network.
 
     \b
-    Example:
+    Examples:
         nlite ground templates/gcn.txt datasets/molecules/examples.txt --json
+        nlite ground templates/gcn.txt big/examples.txt --workers 2 --save big/shards
+        nlite train templates/gcn.txt big/shards --workers 2
     """
     settings = _settings(profile_name, **options)
+    if save is not None and workers is None and scheduler is None:
+        raise click.UsageError("--save keeps shards built on a cluster: give --workers or --scheduler too")
     with _cluster(workers, scheduler) as cluster:
         _, built, parse_s = _build(inputs, settings, cluster)
+        if save is not None:
+            cluster.save(built, save)
+            click.echo(f"saved {len(built.futures)} shards to {save}", err=True)
         neurons, edges = built.sample_sizes()
         queries = built.queries()
         counts = built.graph_sizes()

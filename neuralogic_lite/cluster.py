@@ -21,9 +21,14 @@ additions.  ``Shards`` stands in for ``model.Built`` wherever ``Model.fit`` and
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import hashlib
+import json
 import logging
 import os
+import pickle
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable
 
 import numpy as np
@@ -36,6 +41,13 @@ from .language.sources import read_source
 
 #: seconds to wait for a scheduler before saying it cannot be reached
 CONNECT_TIMEOUT_S = 5.0
+#: the layout of saved shards (``Cluster.save``): shards saved in another are built again
+SHARD_FORMAT = 1
+#: the file in a folder of saved shards that says what they are
+MANIFEST = "shards.json"
+#: settings that change how a model learns, not what a shard holds (saved shards ignore them)
+TRAINING_SETTINGS = frozenset({"optimizer", "learning_rate", "epochs", "batch_size", "shuffle", "init", "init_value",
+                               "seed", "select_every", "threads", "max_memory"})
 
 
 @dataclass(frozen=True)
@@ -44,6 +56,15 @@ class SampleFiles:
 
     examples: str | os.PathLike
     queries: str | os.PathLike | None = None
+
+
+def _digest(template) -> str:
+    return hashlib.sha256(str(template).encode()).hexdigest()
+
+
+def _build_settings(settings) -> dict:
+    """The settings a built shard depends on."""
+    return {k: v for k, v in dataclasses.asdict(settings).items() if k not in TRAINING_SETTINGS}
 
 
 def _distributed():
@@ -62,6 +83,8 @@ class Cluster:
         distributed = _distributed()
         self._local = None
         if scheduler is not None:
+            if not isinstance(scheduler, str) or not scheduler.strip():   # Dask would start a cluster of its own
+                raise ClusterError(f"a scheduler is an address like tcp://host:8786, not {scheduler!r}")
             try:
                 self.client = distributed.Client(scheduler, timeout=timeout)
             except (OSError, TimeoutError, ValueError) as e:
@@ -74,7 +97,7 @@ class Cluster:
             # Shards stay where they were built: stealing a gradient task would move a shard
             with dask.config.set({"distributed.scheduler.work-stealing": False}):
                 self._local = distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                                       dashboard_address=None, memory_limit=0,
+                                                       dashboard_address=":0", memory_limit=0,
                                                        silence_logs=logging.ERROR)
                 self.client = distributed.Client(self._local)
 
@@ -99,7 +122,10 @@ class Cluster:
     def build(self, model, files: SampleFiles, shards: int | None = None,
               progress: Callable[[int, int], None] | None = None) -> "Shards":
         """Build ``files`` on the cluster for ``model`` in ``shards`` pieces (default: one per
-        worker).  ``progress(shards built, shards)`` is told as each one is done."""
+        worker).  ``progress(shards built, shards)`` is told as each one is done.  A folder of
+        saved shards (``save``) in place of the examples file is loaded instead."""
+        if (Path(files.examples) / MANIFEST).is_file():
+            return self.load(model, files.examples, progress)
         count = shards or max(1, len(self.workers))
         texts = (read_source(files.examples), read_source(files.queries) if files.queries is not None else None)
         names = (str(files.examples), str(files.queries) if files.queries is not None else None)
@@ -113,17 +139,62 @@ class Cluster:
         # each shard's lineage is the inputs alone: a lost shard is read and built again
         built = [self.client.submit(_build, inputs, names, k, count, template, model.settings, loss, pure=False)
                  for k in range(count)]
+        return self._settled(model, loss, built, inputs, progress)
+
+    def save(self, shards: "Shards", directory: str | os.PathLike) -> Path:
+        """Write every shard into ``directory`` (which the workers write to and share), with a
+        manifest naming the template and settings they were built for; ``build`` (and the CLI,
+        given the folder as examples) loads them instead of building again."""
+        from .io.atomic import atomic_write
+        directory = Path(directory).absolute()
+        directory.mkdir(parents=True, exist_ok=True)
+        paths = [str(directory / f"shard-{k:05d}.pkl") for k in range(len(shards.futures))]
+        self._gather([self.client.submit(_save, f, path, pure=False) for f, path in zip(shards.futures, paths)])
+        manifest = {"format": SHARD_FORMAT, "shards": len(paths), "samples": shards.graph.sample_count,
+                    "template_sha256": _digest(shards.template), "settings": _build_settings(shards.settings),
+                    "loss": dataclasses.asdict(shards.loss)}
+        atomic_write(directory / MANIFEST, json.dumps(manifest, indent=1) + "\n")
+        return directory
+
+    def load(self, model, directory: str | os.PathLike, progress: Callable[[int, int], None] | None = None
+             ) -> "Shards":
+        """The shards ``save`` wrote into ``directory``, for ``model`` (the same template and
+        building settings, else an error saying what differs)."""
+        from .learning.losses import Loss
+        directory = Path(directory).absolute()
+        try:
+            manifest = json.loads((directory / MANIFEST).read_text(encoding="utf-8"))
+            count, loss = int(manifest["shards"]), Loss(**manifest["loss"])
+        except (OSError, ValueError, KeyError, TypeError) as e:
+            raise ClusterError(f"{directory / MANIFEST}: not a manifest of saved shards ({e})") from None
+        if manifest.get("format") != SHARD_FORMAT:
+            raise ClusterError(f"{directory}: shards saved in format {manifest.get('format')}, not {SHARD_FORMAT}; "
+                               "build them again")
+        if manifest.get("template_sha256") != _digest(model.template):
+            raise ClusterError(f"{directory}: the shards were built from another template")
+        ours = _build_settings(model.settings)
+        differ = sorted(k for k in set(ours) | set(manifest.get("settings", {}))
+                        if ours.get(k) != manifest["settings"].get(k))
+        if differ:
+            raise ClusterError(f"{directory}: the shards were built with other settings: " + ", ".join(
+                f"{k} {manifest['settings'].get(k)!r} (now {ours.get(k)!r})" for k in differ))
+        loaded = [self.client.submit(_load, str(directory / f"shard-{k:05d}.pkl"), k, model.settings, pure=False)
+                  for k in range(count)]
+        return self._settled(model, loss, loaded, None, progress)
+
+    def _settled(self, model, loss, futures: list, lineage, progress) -> "Shards":
+        """The ``Shards`` of ``futures`` once every one is built (told to ``progress``)."""
         distributed = _distributed()
-        for done, _ in enumerate(distributed.as_completed(built), 1):
+        for done, _ in enumerate(distributed.as_completed(futures), 1):
             if progress is not None:
-                progress(done, count)
-        summaries = self._gather([self.client.submit(_summary, b, k, pure=False) for k, b in enumerate(built)])
+                progress(done, len(futures))
+        summaries = self._gather([self.client.submit(_summary, f, pure=False) for f in futures])
         size = model.weights.template_size
         for k, summary in enumerate(summaries):
             if summary.template_size != size:
                 raise ClusterError(f"shard {k}: the template read back on the worker has {summary.template_size} "
                                    f"parameter values, not {size}")
-        return Shards(self, model, loss, built, summaries, inputs)
+        return Shards(self, model, loss, futures, summaries, lineage)
 
     def _gather(self, futures):
         try:
@@ -184,31 +255,74 @@ def _targets(inputs, names, index: int, count: int) -> list[np.ndarray]:
                 if s.query.target is not None]
 
 
-class Shard:
-    """One shard as a worker keeps it: the built samples, their network and the parameter
-    values that are the graph's own (its constants), which the driver never sees."""
+@dataclass
+class _Summary:
+    """What the driver learns of a shard once: sizes, targets, queries, names of things."""
 
-    def __init__(self, model, built, index: int):
-        self.index = index
-        self.model = model
-        self.built = built          # None: a shard without samples (more shards than samples)
-        self.network = built.network if built is not None else None
-        weights = built.graph.weights if built is not None else model.weights
-        self.template_size = weights.template_size
-        self.template_count = weights.template_count
-        self.tail = built.parameters(np.zeros(self.template_size), None, model.settings.seed)[self.template_size:] \
-            if built is not None else np.zeros(0)
-        self.tail_learnable = np.array(weights.learnable[weights.template_count:], np.int8)
-        if self.tail_learnable.any():
+    template_size: int
+    outputs: np.ndarray               # each sample's output neuron exists
+    targets: list[np.ndarray]
+    queries: list[str]
+    sizes: dict
+    sample_sizes: tuple[np.ndarray, np.ndarray]   # neurons and edges of each sample's network
+    graph_sizes: tuple[int, int]
+    timings: dict
+    problem: str | None               # why a target cannot be learned from (the first such)
+    groups: list | None
+    identity: list                    # output predicates made identity, by (name, arity, hidden)
+
+
+def _summary_of(built, template_size: int) -> _Summary:
+    """A built shard's summary, names spelled out (ids mean nothing in another process)."""
+    from .language.symbols import CONSTANTS, PREDICATES
+    if built is None:
+        nothing = np.zeros(0, np.int64)
+        return _Summary(template_size, np.zeros(0, bool), [], [], {"samples": 0, "neurons": 0, "edges": 0},
+                        (nothing, nothing), (0, 0), {}, None, [], [])
+    problem = None
+    if built.target_problem is not None:
+        bad, why = built.target_problem
+        query = built.samples[int(built.graph.source[bad])].query
+        problem = f"{query.location}: query {query.literal} {why}" if query.location else f"query {query.literal} {why}"
+    groups = built.ranking_groups()
+    if groups is not None:
+        groups = [None if g is None else (PREDICATES[g[0]], *(CONSTANTS[c] for c in g[1:])) for g in groups]
+    timings = {k: v for k, v in built.timings.items() if isinstance(v, float)}
+    return _Summary(template_size, built.graph.output >= 0, built.targets, built.queries(), built.sizes(),
+                    built.sample_sizes(), built.graph_sizes(), timings, problem, groups,
+                    [PREDICATES[p] for p in built.identity_outputs])
+
+
+class Shard:
+    """One shard as a worker keeps it: its network, the parameter values that are the graph's
+    own (its constants, which the driver never sees) and its summary.  ``network`` is None for
+    a shard without samples (more shards than samples)."""
+
+    def __init__(self, index: int, settings, network, tail: np.ndarray, tail_learnable: np.ndarray,
+                 template_count: int, summary: _Summary):
+        if tail_learnable.any():
             raise ClusterError(f"shard {index}: learnable @embed vectors are not trained on a cluster yet "
                                "(their gradients would have to be gathered by atom)")
+        self.index, self.settings, self.network = index, settings, network
+        self.tail, self.tail_learnable, self.template_count = tail, tail_learnable, template_count
+        self.summary = summary
+        self.template_size = summary.template_size
+
+    @classmethod
+    def of(cls, model, built, index: int) -> "Shard":
+        """The shard of ``built`` (None: no samples) for ``model``."""
+        weights = built.graph.weights if built is not None else model.weights
+        size = weights.template_size
+        tail = built.parameters(np.zeros(size), None, model.settings.seed)[size:] if built is not None else np.zeros(0)
+        return cls(index, model.settings, built.network if built is not None else None, tail,
+                   np.array(weights.learnable[weights.template_count:], np.int8), weights.template_count,
+                   _summary_of(built, size))
 
     @property
     def nbytes(self) -> int:
-        if self.built is None:
+        if self.network is None:
             return 0
-        graph = self.built.graph
-        arrays = [a for a in vars(graph).values() if isinstance(a, np.ndarray)]
+        arrays = [a for a in vars(self.network.graph).values() if isinstance(a, np.ndarray)]
         buffers = (self.network.values, self.network.pre, self.network.grads)
         return int(sum(a.nbytes for a in arrays) + 4 * sum(b.nbytes for b in buffers))
 
@@ -216,7 +330,28 @@ class Shard:
         return np.concatenate([template_values, self.tail])
 
     def threads(self):
-        return blas_threads(self.model.settings.threads or 1)   # one worker per core: no BLAS threads of its own
+        return blas_threads(self.settings.threads or 1)   # one worker per core: no BLAS threads of its own
+
+    def saved(self) -> bytes:
+        """The shard as bytes (``loaded`` reads them back): the graph's arrays without its
+        labels (which read the ground program), the tail of constants and the summary."""
+        graph = None
+        if self.network is not None:
+            graph = dataclasses.replace(self.network.graph, labels=None)
+        return pickle.dumps({"format": SHARD_FORMAT, "graph": graph, "tail": self.tail,
+                             "tail_learnable": self.tail_learnable, "template_count": self.template_count,
+                             "summary": self.summary}, protocol=5)
+
+    @classmethod
+    def loaded(cls, data: bytes, index: int, settings) -> "Shard":
+        from .engine.runtime import Network
+        saved = pickle.loads(data)
+        if not isinstance(saved, dict) or saved.get("format") != SHARD_FORMAT:
+            raise ClusterError(f"shard {index} was saved in another format (not {SHARD_FORMAT}); build it again")
+        graph, summary = saved["graph"], saved["summary"]
+        network = Network(graph, summary.targets, settings.dtype) if graph is not None else None
+        return cls(index, settings, network, saved["tail"], saved["tail_learnable"], saved["template_count"],
+                   summary)
 
 
 def _register_sizeof() -> None:
@@ -237,47 +372,24 @@ def _build(inputs, names, index: int, count: int, template_text: str, settings, 
         model = Model(parse_template(template_text), settings)
         model.loss = loss
         with blas_threads(settings.threads or 1):
-            return Shard(model, model.build(part) if part else None, index)
+            return Shard.of(model, model.build(part) if part else None, index)
 
 
-@dataclass
-class _Summary:
-    """What the driver learns of a shard once: sizes, targets, queries, names of things."""
-
-    template_size: int
-    outputs: np.ndarray               # each sample's output neuron exists
-    targets: list[np.ndarray]
-    queries: list[str]
-    sizes: dict
-    sample_sizes: tuple[np.ndarray, np.ndarray]   # neurons and edges of each sample's network
-    graph_sizes: tuple[int, int]
-    timings: dict
-    problem: str | None               # why a target cannot be learned from (the first such)
-    groups: list | None
-    identity: list                    # output predicates made identity, by (name, arity, hidden)
+def _summary(shard: Shard) -> _Summary:
+    return shard.summary
 
 
-def _summary(shard: Shard, index: int) -> _Summary:
-    from .language.symbols import CONSTANTS, PREDICATES
+def _save(shard: Shard, path: str) -> str:
+    from .io.atomic import atomic_write
+    with _shard_errors(shard.index):
+        atomic_write(path, shard.saved())
+        return path
+
+
+def _load(path: str, index: int, settings) -> Shard:
     with _shard_errors(index):
-        built = shard.built
-        if built is None:
-            nothing = np.zeros(0, np.int64)
-            return _Summary(shard.template_size, np.zeros(0, bool), [], [], {"samples": 0, "neurons": 0, "edges": 0},
-                            (nothing, nothing), (0, 0), {}, None, [], [])
-        problem = None
-        if built.target_problem is not None:
-            bad, why = built.target_problem
-            query = built.samples[int(built.graph.source[bad])].query
-            problem = f"{query.location}: query {query.literal} {why}" if query.location else \
-                f"query {query.literal} {why}"
-        groups = built.ranking_groups()
-        if groups is not None:     # by name: ids mean nothing in another process
-            groups = [None if g is None else (PREDICATES[g[0]], *(CONSTANTS[c] for c in g[1:])) for g in groups]
-        timings = {k: v for k, v in built.timings.items() if isinstance(v, float)}
-        return _Summary(shard.template_size, built.graph.output >= 0, built.targets, built.queries(), built.sizes(),
-                        built.sample_sizes(), built.graph_sizes(), timings, problem, groups,
-                        [PREDICATES[p] for p in built.identity_outputs])
+        with open(path, "rb") as f:
+            return Shard.loaded(f.read(), index, settings)
 
 
 def _gradient(shard: Shard, template_values: np.ndarray, members: np.ndarray, learnable: np.ndarray, loss_code: int,
@@ -293,7 +405,7 @@ def _gradient(shard: Shard, template_values: np.ndarray, members: np.ndarray, le
 
 
 def _outputs(shard: Shard, template_values: np.ndarray) -> list[np.ndarray]:
-    if shard.built is None:
+    if shard.network is None:
         return []
     with _shard_errors(shard.index), shard.threads():
         return shard.network.outputs(shard.values(template_values))
@@ -364,10 +476,11 @@ class Shards:
     """A sample set built on a cluster: what ``Model.fit`` and ``Model.evaluate`` take in
     place of a ``Built``."""
 
-    def __init__(self, cluster: Cluster, model, loss, futures: list, summaries: list[_Summary], inputs):
+    def __init__(self, cluster: Cluster, model, loss, futures: list, summaries: list[_Summary], lineage):
         from .language.symbols import PREDICATES
         self.futures, self.summaries, self.loss = futures, summaries, loss
-        self.inputs = inputs        # the shards' lineage: kept while the shards may have to be rebuilt
+        self.lineage = lineage      # the scattered input: kept while the shards may have to be rebuilt
+        self.template, self.settings = model.template, model.settings
         self.network = ShardedNetwork(cluster, futures, summaries, model.weights)
         self.graph = self.network.graph
         self.targets = [t for s in summaries for t in s.targets]

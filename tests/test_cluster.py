@@ -133,3 +133,30 @@ def test_shards_are_cut_between_examples_or_else_between_queries():
     assert _cut([0, 0, 0, 1, 2, 3], 2).tolist() == [0, 3, 6]
     assert _cut([5] * 7, 3).tolist() == [0, 3, 5, 7]
     assert _cut([0, 1], 3).tolist() == [0, 1, 2, 2]
+
+
+def test_saved_shards_load_and_train_as_the_built_ones(cluster, tmp_path):
+    settings = _settings(8, learning_rate=0.05)
+    built = Model.from_file(FAMILY[0], settings)
+    data = cluster.build(built, SampleFiles(*FAMILY[1:]))
+    cluster.save(data, tmp_path / "shards")
+    assert sorted(p.name for p in (tmp_path / "shards").iterdir()) == ["shard-00000.pkl", "shard-00001.pkl",
+                                                                        "shards.json"]
+    built.fit(data)
+    loaded = Model.from_file(FAMILY[0], settings.replace(epochs=5, seed=3))
+    again = cluster.build(loaded, SampleFiles(tmp_path / "shards"))      # the folder in place of the examples
+    assert again.queries() == data.queries() and again.loss == data.loss
+    loaded.fit(again)
+    np.testing.assert_array_equal(loaded.values, built.values)
+
+
+def test_saved_shards_refuse_another_template_or_other_settings(cluster, tmp_path):
+    model = Model.from_file(FAMILY[0], _settings(8))
+    cluster.save(cluster.build(model, SampleFiles(*FAMILY[1:])), tmp_path / "shards")
+    other = Model.from_file(ROOT / "templates/transe.txt", _settings(8))
+    with pytest.raises(ClusterError, match="built from another template"):
+        cluster.build(other, SampleFiles(tmp_path / "shards"))
+    with pytest.raises(ClusterError, match=r"built with other settings: lift 'structural' \(now 'none'\)"):
+        cluster.build(Model.from_file(FAMILY[0], _settings(8, lift="none")), SampleFiles(tmp_path / "shards"))
+    trainer = Model.from_file(FAMILY[0], _settings(4, learning_rate=0.5, optimizer="sgd"))   # training settings may differ
+    assert cluster.build(trainer, SampleFiles(tmp_path / "shards")).graph.sample_count == 64
