@@ -137,8 +137,8 @@ class Cluster:
             loss = model._loss([t for part in self._gather(parts) for t in part])
         template = str(model.template)
         # each shard's lineage is the inputs alone: a lost shard is read and built again
-        built = [self.client.submit(_build, inputs, names, k, count, template, model.settings, loss, pure=False)
-                 for k in range(count)]
+        built = [self.client.submit(_build, inputs, names, k, count, template, model.settings, loss, pure=False,
+                                    **self._spread(k)) for k in range(count)]
         return self._settled(model, loss, built, inputs, progress)
 
     def save(self, shards: "Shards", directory: str | os.PathLike) -> Path:
@@ -178,9 +178,16 @@ class Cluster:
         if differ:
             raise ClusterError(f"{directory}: the shards were built with other settings: " + ", ".join(
                 f"{k} {manifest['settings'].get(k)!r} (now {ours.get(k)!r})" for k in differ))
-        loaded = [self.client.submit(_load, str(directory / f"shard-{k:05d}.pkl"), k, model.settings, pure=False)
-                  for k in range(count)]
+        loaded = [self.client.submit(_load, str(directory / f"shard-{k:05d}.pkl"), k, model.settings, pure=False,
+                                     **self._spread(k)) for k in range(count)]
         return self._settled(model, loss, loaded, None, progress)
+
+    def _spread(self, k: int) -> dict:
+        """Where shard ``k`` is built: the workers in turn (Dask may put every shard on one
+        worker otherwise).  Not pinned: a restarted worker has a new address, so a lost shard
+        is rebuilt wherever there is room."""
+        workers = self.workers
+        return {"workers": [workers[k % len(workers)]], "allow_other_workers": True} if workers else {}
 
     def _settled(self, model, loss, futures: list, lineage, progress) -> "Shards":
         """The ``Shards`` of ``futures`` once every one is built (told to ``progress``)."""

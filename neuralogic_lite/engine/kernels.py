@@ -370,16 +370,15 @@ def train_epoch_batched(order, batch_size, samples, net, params, opt, loss_code,
 @njit(cache=True)
 def batch_gradient(members, samples, net, params, loss_code, loss_factor, values, pre, grads, pgrad, ws,
                    weight_start, weight_ids, touched, touched_ids, losses, outputs, output_start, learns, lanes,
-                   plan, general, stamp):
+                   plan, general, stamp, mark, buffer):
     """The gradient sum of one minibatch without a step (data-parallel training: each worker's
     part of a batch; the driver adds the parts and steps, ``step``).  Returns (target elements,
-    weights touched: ``touched_ids[:count]``, their ``touched`` flags cleared)."""
-    grads[:] = 0.0
-    buffer = np.empty(net.kind.shape[0], np.int32)
-    stamp[:] = 0
+    weights touched: ``touched_ids[:count]``, their ``touched`` flags cleared).  ``grads`` must
+    be zero (the backward pass leaves it so); ``stamp`` holds marks below ``mark`` and
+    ``buffer`` room for every neuron: kept by the caller, so a step costs its batch only."""
     elements, count = _batch_gradient(members, samples, net, params, loss_code, loss_factor, values, pre, grads,
                                       pgrad, ws, weight_start, weight_ids, touched, touched_ids, losses, outputs,
-                                      output_start, learns, lanes, plan, general, stamp, 1, buffer)
+                                      output_start, learns, lanes, plan, general, stamp, mark, buffer)
     for i in range(count):
         touched[touched_ids[i]] = 0
     return elements, count

@@ -76,6 +76,7 @@ class Network:
         self._sample_weights = None
         self._learns = None
         self._evaluated_at = None   # the parameters every neuron's value was last computed from
+        self._batches = None        # what ``batch_gradient`` keeps between calls
 
     @property
     def plan(self):
@@ -180,14 +181,22 @@ class Network:
             finite = kernels.train_epoch_batched(*arguments, np.zeros(self.graph.neuron_count, np.int64))
         if params.values is not values:
             values[:] = params.values
+        if not finite:
+            self._batches = None      # stopped half way: the gradients are not all consumed
         return losses, flat, bool(finite)
 
     def batch_gradient(self, values: np.ndarray, members: np.ndarray, learnable: np.ndarray, loss_code: int,
                        loss_factor: float) -> tuple[np.ndarray, np.ndarray, int, np.ndarray]:
         """One minibatch's part without a step, as the epochs compute it: (dL/dparameters
         summed over ``members``, the ids of the weights they use, their target elements (-1:
-        a loss is not finite), every sample's loss (those of ``members`` filled))."""
+        a loss is not finite), every sample's loss (those of ``members`` filled)).  What is as
+        large as the graph is kept between calls, so a call costs its batch."""
         params, learns, sample_weights = self._ready(values, learnable)
+        if self._batches is None:     # (stamps, the last mark, a buffer of neuron ids)
+            self._batches = [np.zeros(self.graph.neuron_count, np.int64), 0, np.empty(self.graph.neuron_count,
+                                                                                        np.int32)]
+            self.grads[:] = 0.0       # the backward passes leave it zero from here on
+        self._batches[1] += 1
         pgrad = np.zeros(values.shape)
         weights = len(self.graph.weights)
         touched, touched_ids = np.zeros(weights, np.int8), np.zeros(weights, np.int64)
@@ -197,7 +206,9 @@ class Network:
             np.ascontiguousarray(members, np.int64), self.samples, self.net, params, loss_code, loss_factor,
             self.values, self.pre, self.grads, pgrad, self.workspace(params), *sample_weights, touched, touched_ids,
             losses, np.zeros(self.output_start[-1]), self.output_start, learns, self._lanes(plan), plan,
-            self.general, np.zeros(self.graph.neuron_count, np.int64))
+            self.general, self._batches[0], self._batches[1], self._batches[2])
+        if elements < 0:
+            self._batches = None      # stopped half way: the gradients are not all consumed
         return pgrad, touched_ids[:count].copy(), int(elements), losses
 
     def gradients(self, values: np.ndarray, loss_code: int, loss_factor: float,
@@ -209,6 +220,7 @@ class Network:
         losses = np.zeros(self.graph.sample_count)
         kernels.gradients(self.samples, which, self.net, params, loss_code, loss_factor, self.values, self.pre,
                           self.grads, pgrad, self.workspace(params), losses, self.plan, self.general)
+        self._batches = None          # the gradient buffer holds values now
         self._evaluated_at = values.copy()
         return pgrad, self.grads.astype(np.float64), losses
 
