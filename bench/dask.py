@@ -105,7 +105,10 @@ def main() -> None:
                 model = Model.from_file(TEMPLATE, _settings())
                 start = time.perf_counter()
                 shards = cluster.build(model, SampleFiles(examples), shards=2)
+                holders = cluster.client.who_has(shards.futures)
                 results[f"workers_{workers}"] = {"build_s": time.perf_counter() - start,
+                                                 "workers_holding_shards": len({w for h in holders.values()
+                                                                                for w in h}),
                                                  "steps": _step_times(model, shards, args.epochs, batches),
                                                  "tiny_step_ms": _tiny_step_ms(model, shards)}
     one, two, here = results["workers_1"], results["workers_2"], results["here"]
@@ -124,6 +127,8 @@ def main() -> None:
     print(f"full batch, 2 workers against 1: {results['speedup_full_batch_2_over_1']:.2f}x faster per epoch")
     print("overhead of a synchronised step (batch of 2, less this process's): "
           + ", ".join(f"{k.replace('_', ' ')} {v:.1f} ms" for k, v in results["step_overhead_ms"].items()))
+    held = [results[f"workers_{w}"]["workers_holding_shards"] for w in (1, 2)]
+    print(f"workers holding the 2 shards: {held[0]} of 1, {held[1]} of 2")
     print("build: " + ", ".join(f"{k} {results[k]['build_s']:.1f} s" for k in ("here", "workers_1", "workers_2")))
 
 

@@ -100,6 +100,12 @@ class Cluster:
                                                        dashboard_address=":0", memory_limit=0,
                                                        silence_logs=logging.ERROR)
                 self.client = distributed.Client(self._local)
+        try:   # a cluster that is up but has no workers (yet): wait for them rather than build on fewer
+            self.client.wait_for_workers(workers or 1, timeout=timeout if scheduler is not None else None)
+        except (OSError, TimeoutError) as e:
+            self.close()
+            raise ClusterError(f"the Dask scheduler at {scheduler} has no workers (waited {timeout:g} s): "
+                               f"{e}") from None
 
     def __enter__(self) -> "Cluster":
         return self
