@@ -316,6 +316,27 @@ class Model:
     def _parameters(self, built: Built) -> np.ndarray:
         return built.parameters(self.values, self.embeddings, self.settings.seed)
 
+    # -- training loops outside ``fit`` (``kbc``): the optimizer state goes on, the result comes back
+    def optimizer_for(self, weights, size: int):
+        """A fresh optimizer for a graph's parameter vector of ``size`` values (``weights``: its
+        ``WeightTable``) that continues this model's Adam moments and step counter."""
+        optimizer = optimizer_state(self.settings, np.array(weights.learnable, bool), size)
+        template = self.weights.template_size
+        optimizer.m[:template], optimizer.v[:template] = self._moments[0], self._moments[1]
+        optimizer.step[0] = self._moments[2][0]
+        return optimizer
+
+    def take(self, values: np.ndarray, weights, optimizer, loss: Loss | None = None) -> None:
+        """Keep trained ``values`` (a graph's parameter vector, ``weights`` its table) and the
+        optimizer's moments, as ``fit`` does."""
+        size = self.weights.template_size
+        self.values = values[:size].copy()
+        for w, atom in weights.embeddings.items():
+            self.embeddings[atom] = values[weights.start[w]:weights.start[w + 1]].copy()
+        self._moments = (optimizer.m[:size].copy(), optimizer.v[:size].copy(), optimizer.step.copy())
+        if loss is not None:
+            self.loss = loss
+
 
 #: Examples grounded, neuralized and lifted together by ``Model.build``.  A larger set is built
 #: in chunks of this many and joined (``network.concat``), when that gives the same graph: its

@@ -16,8 +16,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import InputError
+from ..settings import CORRUPTS as CORRUPT
 
-CORRUPT = ("head", "tail", "both")
 #: rounds of redrawing the filtered draws before the rest are chosen among their valid candidates
 ROUNDS = 32
 
