@@ -138,6 +138,9 @@ def prepare(model: Model, samples: Sequence[Sample], others: Sequence[Sequence[S
     options = GroundingOptions(settings.duplicate_facts, "drop", memory_limit(settings.max_memory))
     program = ground(template, queries, options)
     graph = neuralize(program, template, settings)
+    if settings.prune != "off":       # e.g. the aggregation of a rule's one grounding: a neuron less per triple
+        from .lifting import lift
+        graph, _ = lift(graph, settings.replace(lift="none"))
     if graph.weights.template_size != model.weights.template_size:
         raise NeuraLogicLiteError("the knowledge-base network numbers the template's weights differently")
     output_of = np.full(len(queries), -1, np.int64)
