@@ -462,7 +462,24 @@ def training_options(command):
         _setting("--threads", "threads", "Threads for the matrix products of wide models (BLAS; 0: one per core)",
                  type=int),
         _setting("--dtype", "dtype", "Precision of neuron values and weights (float64: as the reference)"),
+        _setting("--negatives", "negatives", "Knowledge bases: corruptions per positive triple drawn every epoch "
+                 "(a number, or all; 0: the queries as written; docs/kb.md)", type=_Negatives()),
+        _setting("--corrupt", "corrupt", "Knowledge bases: which side of a triple a negative replaces"),
     ])
+
+
+class _Negatives(click.ParamType):
+    """A whole number of negatives, or ``all``."""
+
+    name = "K|all"
+
+    def convert(self, value, param, ctx):
+        if value == "all" or isinstance(value, int):
+            return value
+        try:
+            return int(value)
+        except ValueError:
+            self.fail(f"{value!r} is neither a whole number nor all", param, ctx)
 
 
 @main.command()
@@ -480,9 +497,12 @@ def training_options(command):
 @click.option("--overwrite", is_flag=True, help="Let --out replace the files of an earlier run.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+@click.option("--eval-ranking", is_flag=True,
+              help="Knowledge bases: rank each validation and test triple's subject and object among every entity, "
+                   "the known triples filtered (MRR, Hits@1/3/10; docs/kb.md).")
 @_clean_errors
 def train(inputs, profile_name, xval, val_examples, val_queries, test_examples, test_queries, out, overwrite, quiet,
-          as_json, **options) -> None:
+          as_json, eval_ranking, **options) -> None:
     """Train a template on examples and report train, validation and test metrics.
 
     INPUTS are TEMPLATE EXAMPLES [QUERIES], or one directory with template.txt and
@@ -513,8 +533,14 @@ def train(inputs, profile_name, xval, val_examples, val_queries, test_examples, 
         samples = load_samples(examples, queries, loading.reading(examples))
         validation = load_samples(val_examples, val_queries, loading.reading(val_examples)) if val_examples else None
         test = load_samples(test_examples, test_queries, loading.reading(test_examples)) if test_examples else None
+        if (settings.negatives != 0 or eval_ranking) and xval:
+            raise click.UsageError("--negatives and --eval-ranking train one model: leave out --xval")
         with _Progress(settings.epochs * (xval or 1), quiet) as progress:
-            if xval:
+            if settings.negatives != 0 or eval_ranking:
+                from .kbc import run as run_kb
+                reports, summary = [run_kb(template, samples, settings, validation, test, progress.epoch,
+                                           eval_ranking)], None
+            elif xval:
                 reports, summary = cross_validate(template, samples, settings, xval, progress.fold_epoch,
                                                   loading.building)
             else:
@@ -575,6 +601,8 @@ class _Progress:
 
 def _print_results(reports, summary) -> None:
     columns = ["loss", "mse", "accuracy", "best_accuracy", "auc", "dispersion"]
+    if any("mrr" in m for r in reports for m in r.metrics.values()):     # knowledge bases: ranking
+        columns = ["loss", "mrr", "hits@1", "hits@3", "hits@10"]
 
     def row(name, metrics):
         cells = [f"{metrics[c]:.4f}" if c in metrics else "-" for c in columns]
@@ -588,8 +616,9 @@ def _print_results(reports, summary) -> None:
                 row(split, report.metrics[split])
         sizes = report.sizes["train"]
         compile_s = report.timings.get("compile_s", 0)
-        click.echo(f"best epoch {report.best_epoch}; training network {sizes['neurons']} neurons, "
-                   f"{sizes['edges']} edges; training took {report.timings.get('train_s', 0):.2f} s"
+        network = (f"training network {sizes['neurons']} neurons, {sizes['edges']} edges" if "neurons" in sizes else
+                   f"knowledge-base network {sizes['kb_neurons']} neurons, {sizes['query_neurons']} more per triple")
+        click.echo(f"best epoch {report.best_epoch}; {network}; training took {report.timings.get('train_s', 0):.2f} s"
                    + (f" (and compiling kernels, once, {compile_s:.1f} s)" if compile_s >= 0.5 else ""))
         return
     for f, report in enumerate(reports):

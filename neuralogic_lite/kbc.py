@@ -345,3 +345,59 @@ def rank(model: Model, kb: KnowledgeBase, test: np.ndarray, known: np.ndarray,
     with blas_threads(model.settings.threads):
         return filtered_ranking(lambda c: scores(model, kb, c, values), test_idx, known_idx,
                                 kb.entities.shape[0], kb.relations.shape[0], batch=batch)
+
+
+def run(template, train: Sequence[Sample], settings, validation: Sequence[Sample] | None = None,
+        test: Sequence[Sample] | None = None, on_epoch: Callable[[dict], None] | None = None,
+        eval_ranking: bool = True, rank_batch: int = 64):
+    """A KB training run as ``nlite train --negatives K --eval-ranking`` does it: prepare the KB
+    once (candidates from every set), train with sampled negatives (or, with ``negatives`` 0,
+    through the normal pipeline on the queries as written), and rank the validation and test
+    positives (the training positives when there is neither) filtered by every set's
+    positives.  Returns an ``experiment.Report``: per set the metrics ``mrr``, ``hits@1``,
+    ``hits@3``, ``hits@10`` (and the training loss), the test queries' outputs as predictions."""
+    from .experiment import Predictions, Report
+    from .jit import compiling
+
+    report = Report(settings)
+    compiled_before = compiling.seconds
+    model = Model(template, settings)
+    report.model = model
+    sets = {name: list(s) for name, s in (("train", train), ("validation", validation), ("test", test))
+            if s is not None}
+    for name, samples in sets.items():
+        if not samples:
+            raise NeuraLogicLiteError(f"the {name} set has no samples")
+    kb = prepare(model, sets["train"], [s for name, s in sets.items() if name != "train"])
+    report.timings["prepare_s"] = kb.seconds["prepare_s"]
+    report.sizes["train"] = {"kb_neurons": kb.pattern.base.neuron_count, "query_neurons": kb.pattern.size,
+                             "entities": int(kb.entities.shape[0]), "relations": int(kb.relations.shape[0])}
+    positives = {name: positives_of(s) for name, s in sets.items()}
+    known = np.concatenate(list(positives.values()))
+    start, compiled = time.perf_counter(), compiling.seconds
+    if settings.negatives == 0:
+        result = model.fit(sets["train"], sets.get("validation"), on_epoch)
+    else:
+        result = fit(model, kb, positives["train"], positives["train"], on_epoch)
+    report.timings["train_s"] = time.perf_counter() - start - (compiling.seconds - compiled)
+    report.history, report.best_epoch, report.stopped = result.history, result.best_epoch, result.stopped
+    last = [h["loss"] for h in result.history if "loss" in h]
+    report.metrics["train"] = {"loss": last[-1]} if last else {}
+    ranked = [name for name in ("validation", "test") if name in sets] or ["train"]
+    if eval_ranking:
+        start = time.perf_counter()
+        for name in ranked:
+            metrics, _ = rank(model, kb, positives[name], known, rank_batch)
+            report.metrics.setdefault(name, {}).update(metrics)
+        report.timings["rank_s"] = time.perf_counter() - start
+    values = kb.parameters(model)
+    for name, samples in sets.items():
+        if name == "train" and len(sets) > 1:
+            continue
+        _, rows, targets = triples(samples)
+        logit = scores(model, kb, kb.indices(rows), values)
+        report.predictions[name] = Predictions([str(s.query.literal) for s in samples],
+                                               [np.array([t]) for t in targets.tolist()],
+                                               [np.array([kb.loss.squash(np.array([y]))[0]]) for y in logit.tolist()])
+    report.timings["compile_s"] = compiling.seconds - compiled_before
+    return report
