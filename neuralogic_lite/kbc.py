@@ -234,13 +234,18 @@ def _epoch(kb: KnowledgeBase, corruptor: Corruptor, settings, epoch: int) -> _Ep
         k = int(settings.negatives)
         negatives = corruptor.sample(k, settings.seed, epoch).reshape(-1, 3)
         start = np.arange(positives.shape[0] + 1, dtype=np.int64) * k
-    groups = np.repeat(np.arange(positives.shape[0]), np.diff(start))
     inputs = kb.inputs(negatives)
     keep = (inputs >= 0).all(axis=1)               # corruptions the KB cannot answer are no candidates
-    inputs, groups = inputs[keep], groups[keep]
-    counts = np.bincount(groups, minlength=positives.shape[0])
-    order = np.argsort(np.concatenate([np.arange(positives.shape[0]), groups]), kind="stable")
-    all_inputs = np.concatenate([kb.inputs(positives), inputs])[order]    # each positive, then its negatives
+    if keep.all() and settings.negatives != "all":     # each positive, then its negatives
+        counts = np.diff(start)
+        k = int(settings.negatives)
+        all_inputs = np.concatenate([kb.inputs(positives)[:, None, :],
+                                     inputs.reshape(positives.shape[0], k, -1)], axis=1).reshape(-1, inputs.shape[1])
+    else:
+        groups = np.repeat(np.arange(positives.shape[0]), np.diff(start))[keep]
+        counts = np.bincount(groups, minlength=positives.shape[0])
+        order = np.argsort(np.concatenate([np.arange(positives.shape[0]), groups]), kind="stable")
+        all_inputs = np.concatenate([kb.inputs(positives), inputs[keep]])[order]
     group_start = np.zeros(positives.shape[0] + 1, np.int64)
     np.cumsum(1 + counts, out=group_start[1:])
     target = np.zeros(group_start[-1])
@@ -301,6 +306,7 @@ def fit(model: Model, kb: KnowledgeBase, positives: np.ndarray, known: np.ndarra
             for epoch in range(1, settings.epochs + 1):
                 start = time.perf_counter()
                 if built is None or not made_once:
+                    network = built = None          # the last epoch's network goes before the next is made
                     network, built = epoch_network(model, kb, corruptions, epoch)
                 attach_s = time.perf_counter() - start
                 order = _order(built.group_start, rng if settings.shuffle else None)

@@ -750,19 +750,32 @@ def _backward_neurons(neurons, first, last, net, params, values, pre, grads, pgr
         if lanes is None and op == ELPRODUCT and (kind == RULE or kind == ATOM):
             # the inline product of the forward pass: each input gets g times the others, multiplied
             # in the order ``_combine_backward`` multiplies them
+            # (the product of the others goes through ws.gp, which holds at least this neuron's
+            # inputs, so that each loop over the elements vectorizes)
+            others = ws.gp
+            un = U(n)
             for e in range(input_start[v], input_start[v + 1]):
-                xs = plan[e, PLAN_XS]
-                whole = plan[e, PLAN_XN] == n
-                for j in range(n):
-                    others = g[j]
-                    for h in range(input_start[v], input_start[v + 1]):
-                        if h != e:
-                            hs = plan[h, PLAN_XS]
-                            others *= values[hs + j] if plan[h, PLAN_XN] == n else values[hs]
-                    if whole:
-                        grads[xs + j] += others
-                    else:
-                        grads[xs] += others
+                for j in range(un):
+                    others[j] = g[j]
+                for h in range(input_start[v], input_start[v + 1]):
+                    if h != e:
+                        hs = U(plan[h, PLAN_XS])
+                        if plan[h, PLAN_XN] == n:
+                            for j in range(un):
+                                others[j] *= values[hs + j]
+                        else:
+                            t = values[hs]
+                            for j in range(un):
+                                others[j] *= t
+                xs = U(plan[e, PLAN_XS])
+                if plan[e, PLAN_XN] == n:
+                    for j in range(un):
+                        grads[xs + j] += others[j]
+                else:
+                    acc = 0.0
+                    for j in range(un):
+                        acc += others[j]
+                    grads[xs] += acc
             continue
         if op != SUM and op != AVG:
             if lanes is None and general is not None:

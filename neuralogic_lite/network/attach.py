@@ -368,12 +368,17 @@ def attach(pattern: QueryPattern, inputs: np.ndarray, group_start: np.ndarray | 
 
 
 def _leaf_supports(inputs: np.ndarray, first: np.ndarray, q: int) -> tuple[np.ndarray, np.ndarray]:
-    """Each triple's support when its KB inputs are leaves: those (once each, sorted), then its copy."""
+    """Each triple's support when its KB inputs are leaves: those (once each: leaves need no
+    order among themselves), then its copy."""
     t_count, k = inputs.shape
-    ordered = np.sort(inputs, axis=1)
+    table = np.concatenate([inputs, first[:, None] + np.arange(q)], axis=1)
     keep = np.ones((t_count, k + q), bool)
-    keep[:, 1:k] = ordered[:, 1:] != ordered[:, :-1]
-    table = np.concatenate([ordered, first[:, None] + np.arange(q)], axis=1)
+    for a in range(1, k):                     # an input read twice (s = o) is kept once
+        for b in range(a):
+            keep[:, a] &= inputs[:, a] != inputs[:, b]
     start = np.zeros(t_count + 1, np.int64)
+    if keep.all():
+        start[1:] = np.arange(1, t_count + 1) * (k + q)
+        return start, table.astype(np.int32).ravel()
     np.cumsum(keep.sum(axis=1), out=start[1:])
     return start, table[keep].astype(np.int32)
