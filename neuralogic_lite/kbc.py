@@ -38,8 +38,11 @@ from .network.attach import (
     QueryRules,
     attach,
     extract,
+    leaf_supports,
     query_rules,
     slot_atoms,
+    slot_edges,
+    slot_sources,
     slots_of,
     specialize,
 )
@@ -206,17 +209,18 @@ def known_indices(kb: KnowledgeBase, rows: np.ndarray) -> np.ndarray:
 
 @dataclass
 class _Epoch:
-    """One epoch's samples: the attached graph, flat targets, and how to walk them."""
+    """One epoch's samples: the KB inputs of its triples, flat targets, and how to walk them."""
 
-    graph: object
+    inputs: np.ndarray             # (T, slots): the KB neurons each triple's query network reads
     targets: tuple[np.ndarray, np.ndarray]
     group_start: np.ndarray        # the samples of each positive's group (consecutive samples)
     batch: int                     # samples per optimizer step
+    softmax: np.ndarray | None     # the triples of each sample (softmax), else None: a sample per triple
 
 
 def _epoch(kb: KnowledgeBase, corruptor: Corruptor, settings, epoch: int) -> _Epoch:
-    """The triples of one epoch attached to the KB: every positive followed by its negatives
-    (a group), or with ``negatives="all"`` and BCE the positives and every corruption once each."""
+    """The triples of one epoch: every positive followed by its negatives (a group), or with
+    ``negatives="all"`` and BCE the positives and every corruption once each."""
     positives = corruptor.positives
     if settings.negatives == "all" and settings.loss != "softmax":
         triples = np.concatenate([positives, corruptor.all_corruptions()])
@@ -227,7 +231,7 @@ def _epoch(kb: KnowledgeBase, corruptor: Corruptor, settings, epoch: int) -> _Ep
         target[:positives.shape[0]] = 1.0
         inputs, target = inputs[keep], target[keep]
         every = np.arange(target.shape[0] + 1)
-        return _Epoch(attach(kb.pattern, inputs), (target, every), every, settings.batch_size)
+        return _Epoch(inputs, (target, every), every, settings.batch_size, None)
     if settings.negatives == "all":
         start, negatives = corruptor.groups()
     else:
@@ -251,10 +255,10 @@ def _epoch(kb: KnowledgeBase, corruptor: Corruptor, settings, epoch: int) -> _Ep
     target = np.zeros(group_start[-1])
     target[group_start[:-1]] = 1.0
     if settings.loss == "softmax":     # a sample per group: the softmax over its logits, the positive's first
-        graph = attach(kb.pattern, all_inputs, group_start)
-        return _Epoch(graph, (target, group_start), np.arange(positives.shape[0] + 1), settings.batch_size)
+        return _Epoch(all_inputs, (target, group_start), np.arange(positives.shape[0] + 1), settings.batch_size,
+                      group_start)
     per_step = settings.batch_size * (1 + int(settings.negatives))
-    return _Epoch(attach(kb.pattern, all_inputs), (target, np.arange(target.shape[0] + 1)), group_start, per_step)
+    return _Epoch(all_inputs, (target, np.arange(target.shape[0] + 1)), group_start, per_step, None)
 
 
 def _order(group_start: np.ndarray, rng: np.random.Generator | None) -> np.ndarray:
@@ -278,11 +282,26 @@ def corruptor(kb: KnowledgeBase, positives: np.ndarray, known: np.ndarray, corru
                      np.concatenate([pos, known_indices(kb, known)]), corrupt)
 
 
-def epoch_network(model: Model, kb: KnowledgeBase, corruptions: Corruptor, epoch: int) -> tuple[Network, _Epoch]:
+def epoch_network(model: Model, kb: KnowledgeBase, corruptions: Corruptor, epoch: int,
+                  last: tuple[Network, _Epoch] | None = None) -> tuple[Network, _Epoch]:
     """The network of one epoch's triples (the positives and that epoch's negatives) and how
-    to walk its samples."""
+    to walk its samples.  ``last``, the previous epoch's, is rewired in place when the new
+    triples have its form (the same groups, one sample per triple, leaf KB inputs): no new
+    Network each epoch."""
     made = _epoch(kb, corruptions, model.settings, epoch)
-    return Network(made.graph, made.targets, model.settings.dtype), made
+    pattern = kb.pattern
+    if last is not None and made.softmax is None and last[1].softmax is None and pattern.leaf_slots and \
+            last[0].plan is None and last[1].inputs.shape == made.inputs.shape and \
+            np.array_equal(last[1].group_start, made.group_start) and np.array_equal(last[1].targets[0],
+                                                                                     made.targets[0]):
+        network = last[0]
+        t_count = made.inputs.shape[0]
+        first = pattern.base.neuron_count + np.arange(t_count, dtype=np.int64) * pattern.size
+        network.rewire(slot_edges(pattern, t_count), slot_sources(pattern, made.inputs),
+                       leaf_supports(made.inputs, first, pattern.size)[1])
+        return network, made
+    graph = attach(pattern, made.inputs, made.softmax)
+    return Network(graph, made.targets, model.settings.dtype), made
 
 
 def fit(model: Model, kb: KnowledgeBase, positives: np.ndarray, known: np.ndarray,
@@ -300,14 +319,14 @@ def fit(model: Model, kb: KnowledgeBase, positives: np.ndarray, known: np.ndarra
     optimizer = model.optimizer_for(weights, values.size)
     rng = np.random.default_rng(settings.seed)
     history: list[dict] = [{"epoch": 0}]
-    stopped, built, made_once = None, None, settings.negatives == "all"
+    stopped, network, built, made_once = None, None, None, settings.negatives == "all"
     try:
         with blas_threads(settings.threads):
             for epoch in range(1, settings.epochs + 1):
                 start = time.perf_counter()
                 if built is None or not made_once:
-                    network = built = None          # the last epoch's network goes before the next is made
-                    network, built = epoch_network(model, kb, corruptions, epoch)
+                    network, built = epoch_network(model, kb, corruptions, epoch,
+                                                   (network, built) if built is not None else None)
                 attach_s = time.perf_counter() - start
                 order = _order(built.group_start, rng if settings.shuffle else None)
                 losses, _, finite = network.epoch(values, optimizer, order, built.batch, kb.loss.code,

@@ -130,6 +130,14 @@ def test_sampled_negatives_train_and_change_every_epoch(small_kb):
     second, _ = kbc.epoch_network(model, kb, corruptions, 2)
     assert first.graph.sample_count == second.graph.sample_count == 4 * len(samples)
     assert not np.array_equal(first.graph.edge_src, second.graph.edge_src)
+    # epoch 2 by rewiring epoch 1's network in place computes what a fresh network does
+    values = kb.parameters(model)
+    fresh = second.gradients(values, kb.loss.code, kb.loss.factor)
+    rewired, _ = kbc.epoch_network(model, kb, corruptions, 2, (first, kbc._epoch(kb, corruptions, model.settings, 1)))
+    assert rewired is first
+    again = rewired.gradients(values, kb.loss.code, kb.loss.factor)
+    np.testing.assert_array_equal(again[0], fresh[0])
+    np.testing.assert_array_equal(again[2], fresh[2])
     before = model.values.copy()
     result = kbc.fit(model, kb, positives, positives)
     assert not np.array_equal(before, model.values)

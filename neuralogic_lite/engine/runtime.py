@@ -16,7 +16,7 @@ from ..network.graph import NeuralGraph
 from ..network.weights import WeightTable
 from ..settings import DTYPES
 from . import kernels
-from .neuron import Net, Params, edge_plan, general_of, lanes_of, learning_neurons, workspace
+from .neuron import PLAN_XN, PLAN_XS, Net, Params, edge_plan, general_of, lanes_of, learning_neurons, workspace
 from .plan import PRODUCT_MIN, PRODUCT_MIN_BATCHED, plan_space, product_edges
 
 
@@ -147,6 +147,29 @@ class Network:
             kernels.forward_sample(0, one, self.net, params, self.values, self.pre, ws, self.general)
             self._evaluated_at = None    # the buffer mixes parameters now: constants are recomputed
         return self.values
+
+    def rewire(self, edges: np.ndarray, sources: np.ndarray, sample_neurons: np.ndarray) -> None:
+        """Point ``edges`` at new ``sources`` (each of the size of the input it replaces) and give
+        the samples new neuron lists of the same lengths, in place: the neurons, the buffers and
+        the rest stay, so the next batch of queries of the same form needs no new Network (``kbc``
+        attaches each epoch's triples to its KB network so).  Not for a graph with planned products."""
+        graph, net = self.graph, self.net
+        if self._plans != (None, None):
+            raise NeuraLogicLiteError("rewire: this network runs planned products; make a new Network instead")
+        edges = np.asarray(edges, np.int64)
+        sources = np.asarray(sources, np.int64)
+        sizes = np.diff(graph.value_start)
+        if not np.array_equal(sizes[sources], net.edge_plan[edges, PLAN_XN]) or \
+                sample_neurons.shape != self.samples.neurons.shape:
+            raise NeuraLogicLiteError("rewire: the new inputs or sample lists differ in size from the old")
+        for array in {id(a): a for a in (graph.edge_src, net.edge_src)}.values():
+            array[edges] = sources
+        net.edge_plan[edges, PLAN_XS] = graph.value_start[sources]
+        for array in {id(a): a for a in (graph.sample_neurons, self.samples.neurons)}.values():
+            array[:] = sample_neurons
+        self._sample_weights = None
+        self._learns = None
+        self._evaluated_at = None
 
     def epoch(self, values: np.ndarray, optimizer: kernels.Optimizer, order: np.ndarray, batch_size: int,
               loss_code: int, loss_factor: float) -> tuple[np.ndarray, np.ndarray, bool]:

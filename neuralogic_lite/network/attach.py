@@ -355,7 +355,7 @@ def attach(pattern: QueryPattern, inputs: np.ndarray, group_start: np.ndarray | 
     if not supports_needed:
         sample_start, sample_neurons = np.arange(count + 1, dtype=np.int64), outputs.astype(np.int32)
     elif pattern.leaf_slots and not groups:
-        sample_start, sample_neurons = _leaf_supports(inputs, first, q)
+        sample_start, sample_neurons = leaf_supports(inputs, first, q)
     else:
         from .topology import supports
         sample_start, sample_neurons = supports(input_start, edge_src, np.arange(count + 1), outputs)
@@ -367,18 +367,25 @@ def attach(pattern: QueryPattern, inputs: np.ndarray, group_start: np.ndarray | 
                        np.arange(count, dtype=np.int64), base.weights, base.labels)
 
 
-def _leaf_supports(inputs: np.ndarray, first: np.ndarray, q: int) -> tuple[np.ndarray, np.ndarray]:
-    """Each triple's support when its KB inputs are leaves: those (once each: leaves need no
-    order among themselves), then its copy."""
+def leaf_supports(inputs: np.ndarray, first: np.ndarray, q: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each triple's support when its KB inputs are leaves: those, then its copy.  Leaves need
+    no order among themselves, and an input read twice (s = o) is listed twice: computing a
+    leaf twice gives its value twice, and the backward pass, which consumes a neuron's gradient,
+    passes it on once; so every epoch's lists have the same lengths (``Network.rewire``)."""
     t_count, k = inputs.shape
     table = np.concatenate([inputs, first[:, None] + np.arange(q)], axis=1)
-    keep = np.ones((t_count, k + q), bool)
-    for a in range(1, k):                     # an input read twice (s = o) is kept once
-        for b in range(a):
-            keep[:, a] &= inputs[:, a] != inputs[:, b]
-    start = np.zeros(t_count + 1, np.int64)
-    if keep.all():
-        start[1:] = np.arange(1, t_count + 1) * (k + q)
-        return start, table.astype(np.int32).ravel()
-    np.cumsum(keep.sum(axis=1), out=start[1:])
-    return start, table[keep].astype(np.int32)
+    start = np.arange(t_count + 1, dtype=np.int64) * (k + q)
+    return start, table.astype(np.int32).ravel()
+
+
+def slot_edges(pattern: QueryPattern, t_count: int) -> np.ndarray:
+    """The ids, in a graph ``attach`` made for ``t_count`` triples, of the edges that read the KB
+    (triple by triple, in ``slot_sources``' order)."""
+    per = np.flatnonzero(pattern.local < 0)
+    return (pattern.base.edge_count + np.arange(t_count, dtype=np.int64)[:, None] * pattern.local.shape[0]
+            + per).ravel()
+
+
+def slot_sources(pattern: QueryPattern, inputs: np.ndarray) -> np.ndarray:
+    """The KB neurons those edges read for the triples of ``inputs`` (``QueryPattern.inputs``)."""
+    return inputs[:, pattern.slot[pattern.local < 0]].ravel()
