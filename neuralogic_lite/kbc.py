@@ -59,6 +59,7 @@ class KnowledgeBase:
     relations: np.ndarray         # constant ids of the relations, sorted
     built: Built                  # the KB network as a ``Built`` (its parameters, its program)
     loss: Loss
+    identity_outputs: frozenset[int] = frozenset()   # the query predicate, when its atoms were made identity
     seconds: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -158,7 +159,8 @@ def prepare(model: Model, samples: Sequence[Sample], others: Sequence[Sequence[S
     logits = loss.logits and settings.output_logits and not activation_stated(model.template, predicate)
     rule_of = [(gr.rule.index, gr.rule.head.predicate, gr.visible) for gr in program.rules]
     pattern = extract(graph, rule_of, rules, int(output_of[0]), slots, tables, logits)
-    kb = KnowledgeBase(rules, pattern, entities, relations, Built(queries, program, graph, None, []), loss)
+    kb = KnowledgeBase(rules, pattern, entities, relations, Built(queries, program, graph, None, []), loss,
+                       frozenset({predicate}) if logits else frozenset())
     proto = kb.indices(np.array([prototype], np.int64))
     _check_prototype(kb, proto)
     kb.seconds["prepare_s"] = time.perf_counter() - start
@@ -342,6 +344,7 @@ def fit(model: Model, kb: KnowledgeBase, positives: np.ndarray, known: np.ndarra
     except KeyboardInterrupt:
         stopped = "interrupted"
     model.take(values, weights, optimizer, kb.loss)
+    model.identity_outputs = model.identity_outputs | kb.identity_outputs     # saved models score as trained
     return TrainResult(values.copy(), len(history) - 1, history, stopped)
 
 

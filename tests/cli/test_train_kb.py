@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 from click.testing import CliRunner
 
 from neuralogic_lite.cli import main
@@ -34,7 +35,14 @@ def test_negatives_and_ranking_reach_the_table_and_results_json(tmp_path: Path):
     assert set(metrics) == {"mrr", "hits@1", "hits@3", "hits@10"}
     assert 0 < metrics["mrr"] <= 1 and metrics["hits@1"] <= metrics["hits@3"] <= metrics["hits@10"]
     assert len(data["history"]) == 21
-    assert (tmp_path / "run" / "predictions.csv").read_text().count("\ntest,") == len(lines[::4])
+    predictions = (tmp_path / "run" / "predictions.csv").read_text()
+    assert predictions.count("\ntest,") == len(lines[::4])
+    # the saved model, read back by the normal pipeline, scores the test triples as training left them
+    again = run("predict", tmp_path / "run" / "model.txt", FAMILY / "examples.txt", test, "--csv")
+    assert again.exit_code == 0, again.output
+    ours = [float(row.split(",")[-1]) for row in predictions.splitlines()[1:]]
+    theirs = [float(row.split(",")[-1]) for row in again.output.splitlines()[1:]]
+    assert np.allclose(ours, theirs, rtol=0, atol=1e-12)
 
 
 def test_bad_negatives_and_xval_are_usage_errors():
