@@ -465,6 +465,9 @@ def training_options(command):
         _setting("--negatives", "negatives", "Knowledge bases: corruptions per positive triple drawn every epoch "
                  "(a number, or all; 0: the queries as written; docs/kb.md)", type=_Negatives()),
         _setting("--corrupt", "corrupt", "Knowledge bases: which side of a triple a negative replaces"),
+        click.option("--eval-ranking", is_flag=True,
+                     help="Knowledge bases: rank each validation and test triple's subject and object among every "
+                          "entity, the known triples filtered (MRR, Hits@1/3/10; docs/kb.md)."),
     ])
 
 
@@ -497,12 +500,9 @@ class _Negatives(click.ParamType):
 @click.option("--overwrite", is_flag=True, help="Let --out replace the files of an earlier run.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
-@click.option("--eval-ranking", is_flag=True,
-              help="Knowledge bases: rank each validation and test triple's subject and object among every entity, "
-                   "the known triples filtered (MRR, Hits@1/3/10; docs/kb.md).")
 @_clean_errors
 def train(inputs, profile_name, xval, val_examples, val_queries, test_examples, test_queries, out, overwrite, quiet,
-          as_json, eval_ranking, **options) -> None:
+          as_json, **options) -> None:
     """Train a template on examples and report train, validation and test metrics.
 
     INPUTS are TEMPLATE EXAMPLES [QUERIES], or one directory with template.txt and
@@ -515,7 +515,11 @@ def train(inputs, profile_name, xval, val_examples, val_queries, test_examples, 
     """
     from .experiment import cross_validate, run
     from .io.results import check_directory, write_results_somewhere
+    eval_ranking = options.pop("eval_ranking")
     settings = _settings(profile_name, **options)
+    if settings.negatives != 0 or eval_ranking:
+        return _train_kb(inputs, settings, eval_ranking, xval, val_examples, val_queries, test_examples, test_queries,
+                         out, overwrite, quiet, as_json)
     if out is not None:
         try:
             check_directory(out, overwrite)
@@ -533,14 +537,8 @@ def train(inputs, profile_name, xval, val_examples, val_queries, test_examples, 
         samples = load_samples(examples, queries, loading.reading(examples))
         validation = load_samples(val_examples, val_queries, loading.reading(val_examples)) if val_examples else None
         test = load_samples(test_examples, test_queries, loading.reading(test_examples)) if test_examples else None
-        if (settings.negatives != 0 or eval_ranking) and xval:
-            raise click.UsageError("--negatives and --eval-ranking train one model: leave out --xval")
         with _Progress(settings.epochs * (xval or 1), quiet) as progress:
-            if settings.negatives != 0 or eval_ranking:
-                from .kbc import run as run_kb
-                reports, summary = [run_kb(template, samples, settings, validation, test, progress.epoch,
-                                           eval_ranking)], None
-            elif xval:
+            if xval:
                 reports, summary = cross_validate(template, samples, settings, xval, progress.fold_epoch,
                                                   loading.building)
             else:
@@ -567,6 +565,49 @@ def train(inputs, profile_name, xval, val_examples, val_queries, test_examples, 
                 if xval else f"kept the best model so far (epoch {reports[-1].best_epoch})")
         click.echo(f"interrupted by {_INTERRUPT.name}: {kept}" + (f", results written to {out}" if out else ""),
                    err=True)
+        sys.exit(_INTERRUPT.exit_code)
+
+
+def _train_kb(inputs, settings, eval_ranking, xval, val_examples, val_queries, test_examples, test_queries, out,
+              overwrite, quiet, as_json) -> None:
+    """``train`` of a knowledge base with sampled negatives and/or filtered ranking (``kbc.run``,
+    docs/kb.md): one model, the same files, outputs and exit codes as ``train``."""
+    from .io.results import _clean, check_directory, write_results_somewhere
+    from .kbc import run
+    if xval:
+        raise click.UsageError("--negatives and --eval-ranking train one model: leave out --xval")
+    if out is not None:
+        try:
+            check_directory(out, overwrite)
+        except InputError as error:
+            raise click.BadParameter(error.message, param_hint="'--out'") from None
+    template_path, examples, queries = _inputs(inputs)
+    template = _load_template(template_path)
+    if len(inputs) == 1:   # a directory: its standard validation and test files
+        found = standard_files(inputs[0])
+        val_examples, val_queries = val_examples or found.val_examples, val_queries or found.val_queries
+        test_examples, test_queries = test_examples or found.test_examples, test_queries or found.test_queries
+    with _LoadProgress(quiet) as loading:
+        samples = load_samples(examples, queries, loading.reading(examples))
+        validation = load_samples(val_examples, val_queries, loading.reading(val_examples)) if val_examples else None
+        test = load_samples(test_examples, test_queries, loading.reading(test_examples)) if test_examples else None
+    with _Progress(settings.epochs, quiet) as progress:
+        report = run(template, samples, settings, validation, test, progress.epoch, eval_ranking)
+    notes, failure = [], None
+    if out is not None:
+        out, notes, failure = write_results_somewhere(out, [report], None, None)
+    if as_json:
+        click.echo(json.dumps(_clean({"runs": [report.as_json()]})))
+    else:
+        _print_results([report], None)
+    for note in notes:
+        click.echo(f"note: {note}", err=True)
+    if failure is not None:
+        raise OutputError(f"could not write the results to the --out folder ({failure}); the model and the "
+                          f"results are in {out} instead")
+    if report.stopped is not None:
+        click.echo(f"interrupted by {_INTERRUPT.name}: kept the model of epoch {report.best_epoch}"
+                   + (f", results written to {out}" if out else ""), err=True)
         sys.exit(_INTERRUPT.exit_code)
 
 

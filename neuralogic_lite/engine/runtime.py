@@ -148,29 +148,6 @@ class Network:
             self._evaluated_at = None    # the buffer mixes parameters now: constants are recomputed
         return self.values
 
-    def rewire(self, edges: np.ndarray, sources: np.ndarray, sample_neurons: np.ndarray) -> None:
-        """Point ``edges`` at new ``sources`` (each of the size of the input it replaces) and give
-        the samples new neuron lists of the same lengths, in place: the neurons, the buffers and
-        the rest stay, so the next batch of queries of the same form needs no new Network (``kbc``
-        attaches each epoch's triples to its KB network so).  Not for a graph with planned products."""
-        graph, net = self.graph, self.net
-        if self._plans != (None, None):
-            raise NeuraLogicLiteError("rewire: this network runs planned products; make a new Network instead")
-        edges = np.asarray(edges, np.int64)
-        sources = np.asarray(sources, np.int64)
-        sizes = np.diff(graph.value_start)
-        if not np.array_equal(sizes[sources], net.edge_plan[edges, PLAN_XN]) or \
-                sample_neurons.shape != self.samples.neurons.shape:
-            raise NeuraLogicLiteError("rewire: the new inputs or sample lists differ in size from the old")
-        for array in {id(a): a for a in (graph.edge_src, net.edge_src)}.values():
-            array[edges] = sources
-        net.edge_plan[edges, PLAN_XS] = graph.value_start[sources]
-        for array in {id(a): a for a in (graph.sample_neurons, self.samples.neurons)}.values():
-            array[:] = sample_neurons
-        self._sample_weights = None
-        self._learns = None
-        self._evaluated_at = None
-
     def epoch(self, values: np.ndarray, optimizer: kernels.Optimizer, order: np.ndarray, batch_size: int,
               loss_code: int, loss_factor: float) -> tuple[np.ndarray, np.ndarray, bool]:
         """One training epoch (updates ``values`` in place): (losses, outputs seen, finite?).
@@ -219,6 +196,30 @@ class Network:
                           self.grads, pgrad, self.workspace(params), losses, self.plan, self.general)
         self._evaluated_at = values.copy()
         return pgrad, self.grads.astype(np.float64), losses
+
+
+    def rewire(self, edges: np.ndarray, sources: np.ndarray, sample_neurons: np.ndarray) -> None:
+        """Point ``edges`` at new ``sources`` (each of the size of the input it replaces) and give
+        the samples new neuron lists of the same lengths, in place: the neurons, the buffers and
+        the rest stay, so the next batch of queries of the same form needs no new Network (``kbc``
+        attaches each epoch's triples to its KB network so).  Not for a graph with planned products."""
+        graph, net = self.graph, self.net
+        if self._plans != (None, None):
+            raise NeuraLogicLiteError("rewire: this network runs planned products; make a new Network instead")
+        edges = np.asarray(edges, np.int64)
+        sources = np.asarray(sources, np.int64)
+        sizes = np.diff(graph.value_start)
+        if not np.array_equal(sizes[sources], net.edge_plan[edges, PLAN_XN]) or \
+                sample_neurons.shape != self.samples.neurons.shape:
+            raise NeuraLogicLiteError("rewire: the new inputs or sample lists differ in size from the old")
+        for array in {id(a): a for a in (graph.edge_src, net.edge_src)}.values():
+            array[edges] = sources
+        net.edge_plan[edges, PLAN_XS] = graph.value_start[sources]
+        for array in {id(a): a for a in (graph.sample_neurons, self.samples.neurons)}.values():
+            array[:] = sample_neurons
+        self._sample_weights = None
+        self._learns = None
+        self._evaluated_at = None
 
 
 def evaluator() -> Callable[[NeuralGraph, np.ndarray, "np.ndarray | None"], np.ndarray]:
