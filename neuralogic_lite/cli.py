@@ -506,7 +506,27 @@ def training_options(command):
         _setting("--threads", "threads", "Threads for the matrix products of wide models (BLAS; 0: one per core)",
                  type=int),
         _setting("--dtype", "dtype", "Precision of neuron values and weights (float64: as the reference)"),
+        _setting("--negatives", "negatives", "Knowledge bases: corruptions per positive triple drawn every epoch "
+                 "(a number, or all; 0: the queries as written; docs/kb.md)", type=_Negatives()),
+        _setting("--corrupt", "corrupt", "Knowledge bases: which side of a triple a negative replaces"),
+        click.option("--eval-ranking", is_flag=True,
+                     help="Knowledge bases: rank each validation and test triple's subject and object among every "
+                          "entity, the known triples filtered (MRR, Hits@1/3/10; docs/kb.md)."),
     ])
+
+
+class _Negatives(click.ParamType):
+    """A whole number of negatives, or ``all``."""
+
+    name = "K|all"
+
+    def convert(self, value, param, ctx):
+        if value == "all" or isinstance(value, int):
+            return value
+        try:
+            return int(value)
+        except ValueError:
+            self.fail(f"{value!r} is neither a whole number nor all", param, ctx)
 
 
 @main.command()
@@ -540,7 +560,14 @@ def train(inputs, profile_name, xval, val_examples, val_queries, test_examples, 
     """
     from .experiment import cross_validate, run
     from .io.results import check_directory, write_results_somewhere
+    eval_ranking = options.pop("eval_ranking")
     settings = _settings(profile_name, **options)
+    if settings.negatives != 0 or eval_ranking:
+        if workers or scheduler:
+            raise click.UsageError("--negatives and --eval-ranking run in this process only; leave out --workers "
+                                   "and --scheduler")
+        return _train_kb(inputs, settings, eval_ranking, xval, val_examples, val_queries, test_examples, test_queries,
+                         out, overwrite, quiet, as_json)
     if out is not None:
         try:
             check_directory(out, overwrite)
@@ -600,6 +627,49 @@ def train(inputs, profile_name, xval, val_examples, val_queries, test_examples, 
         sys.exit(_INTERRUPT.exit_code)
 
 
+def _train_kb(inputs, settings, eval_ranking, xval, val_examples, val_queries, test_examples, test_queries, out,
+              overwrite, quiet, as_json) -> None:
+    """``train`` of a knowledge base with sampled negatives and/or filtered ranking (``kbc.run``,
+    docs/kb.md): one model, the same files, outputs and exit codes as ``train``."""
+    from .io.results import _clean, check_directory, write_results_somewhere
+    from .kbc import run
+    if xval:
+        raise click.UsageError("--negatives and --eval-ranking train one model: leave out --xval")
+    if out is not None:
+        try:
+            check_directory(out, overwrite)
+        except InputError as error:
+            raise click.BadParameter(error.message, param_hint="'--out'") from None
+    template_path, examples, queries = _inputs(inputs)
+    template = _load_template(template_path)
+    if len(inputs) == 1:   # a directory: its standard validation and test files
+        found = standard_files(inputs[0])
+        val_examples, val_queries = val_examples or found.val_examples, val_queries or found.val_queries
+        test_examples, test_queries = test_examples or found.test_examples, test_queries or found.test_queries
+    with _LoadProgress(quiet) as loading:
+        samples = load_samples(examples, queries, loading.reading(examples))
+        validation = load_samples(val_examples, val_queries, loading.reading(val_examples)) if val_examples else None
+        test = load_samples(test_examples, test_queries, loading.reading(test_examples)) if test_examples else None
+    with _Progress(settings.epochs, quiet) as progress:
+        report = run(template, samples, settings, validation, test, progress.epoch, eval_ranking)
+    notes, failure = [], None
+    if out is not None:
+        out, notes, failure = write_results_somewhere(out, [report], None, None)
+    if as_json:
+        click.echo(json.dumps(_clean({"runs": [report.as_json()]})))
+    else:
+        _print_results([report], None)
+    for note in notes:
+        click.echo(f"note: {note}", err=True)
+    if failure is not None:
+        raise OutputError(f"could not write the results to the --out folder ({failure}); the model and the "
+                          f"results are in {out} instead")
+    if report.stopped is not None:
+        click.echo(f"interrupted by {_INTERRUPT.name}: kept the model of epoch {report.best_epoch}"
+                   + (f", results written to {out}" if out else ""), err=True)
+        sys.exit(_INTERRUPT.exit_code)
+
+
 class _Progress:
     """A progress bar on stderr (only on a terminal and without --quiet)."""
 
@@ -631,6 +701,8 @@ class _Progress:
 
 def _print_results(reports, summary) -> None:
     columns = ["loss", "mse", "accuracy", "best_accuracy", "auc", "dispersion"]
+    if any("mrr" in m for r in reports for m in r.metrics.values()):     # knowledge bases: ranking
+        columns = ["loss", "mrr", "hits@1", "hits@3", "hits@10"]
 
     def row(name, metrics):
         cells = [f"{metrics[c]:.4f}" if c in metrics else "-" for c in columns]
@@ -644,8 +716,9 @@ def _print_results(reports, summary) -> None:
                 row(split, report.metrics[split])
         sizes = report.sizes["train"]
         compile_s = report.timings.get("compile_s", 0)
-        click.echo(f"best epoch {report.best_epoch}; training network {sizes['neurons']} neurons, "
-                   f"{sizes['edges']} edges; training took {report.timings.get('train_s', 0):.2f} s"
+        network = (f"training network {sizes['neurons']} neurons, {sizes['edges']} edges" if "neurons" in sizes else
+                   f"knowledge-base network {sizes['kb_neurons']} neurons, {sizes['query_neurons']} more per triple")
+        click.echo(f"best epoch {report.best_epoch}; {network}; training took {report.timings.get('train_s', 0):.2f} s"
                    + (f" (and compiling kernels, once, {compile_s:.1f} s)" if compile_s >= 0.5 else ""))
         return
     for f, report in enumerate(reports):

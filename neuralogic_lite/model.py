@@ -310,17 +310,10 @@ class Model:
         if validation is not None:
             vbuilt = self._built(validation)
             val = (vbuilt.network, self._parameters(vbuilt), vbuilt.targets)
-        optimizer = optimizer_state(self.settings, np.array(built.graph.weights.learnable, bool), values.size)
-        size = built.template_size
-        optimizer.m[:size], optimizer.v[:size] = self._moments[0], self._moments[1]
-        optimizer.step[0] = self._moments[2][0]
+        optimizer = self.optimizer_for(built.graph.weights, values.size)
         with blas_threads(self.settings.threads):
             result = train(built.network, values, built.targets, self.settings, self.loss, val, on_epoch, optimizer)
-        self.values = result.values[:size].copy()
-        start = built.graph.weights.start
-        for w, atom in built.graph.weights.embeddings.items():
-            self.embeddings[atom] = result.values[start[w]:start[w + 1]].copy()
-        self._moments = (optimizer.m[:size].copy(), optimizer.v[:size].copy(), optimizer.step.copy())
+        self.take(result.values, built.graph.weights, optimizer)
         return result
 
     def predict(self, samples: Sequence[Sample] | Built) -> list[np.ndarray]:
@@ -337,6 +330,27 @@ class Model:
 
     def _parameters(self, built: Built) -> np.ndarray:
         return built.parameters(self.values, self.embeddings, self.settings.seed)
+
+    # -- the optimizer state goes on from run to run (``fit``, and ``kbc``'s own loop), the result comes back
+    def optimizer_for(self, weights, size: int):
+        """A fresh optimizer for a graph's parameter vector of ``size`` values (``weights``: its
+        ``WeightTable``) that continues this model's Adam moments and step counter."""
+        optimizer = optimizer_state(self.settings, np.array(weights.learnable, bool), size)
+        template = self.weights.template_size
+        optimizer.m[:template], optimizer.v[:template] = self._moments[0], self._moments[1]
+        optimizer.step[0] = self._moments[2][0]
+        return optimizer
+
+    def take(self, values: np.ndarray, weights, optimizer, loss: Loss | None = None) -> None:
+        """Keep trained ``values`` (a graph's parameter vector, ``weights`` its table) and the
+        optimizer's moments, as ``fit`` does."""
+        size = self.weights.template_size
+        self.values = values[:size].copy()
+        for w, atom in weights.embeddings.items():
+            self.embeddings[atom] = values[weights.start[w]:weights.start[w + 1]].copy()
+        self._moments = (optimizer.m[:size].copy(), optimizer.v[:size].copy(), optimizer.step.copy())
+        if loss is not None:
+            self.loss = loss
 
 
 #: Examples grounded, neuralized and lifted together by ``Model.build``.  A larger set is built

@@ -22,10 +22,12 @@ MISSING_QUERIES = ("error", "drop")
 CYCLES = ("error", "cut")
 LIFTS = ("none", "structural", "value")
 PRUNE_MODES = ("off", "lossless", "reference")
-LOSSES = ("auto", "mse", "bce", "softentropy", "crossentropy")   # softentropy: the reference's name of bce
+LOSSES = ("auto", "mse", "bce", "softentropy", "crossentropy",   # softentropy: the reference's name of bce
+          "softmax")   # softmax cross-entropy over a positive triple and its negatives (negatives mode only)
 OPTIMIZERS = ("adam", "sgd")
 INITIALIZERS = ("uniform", "glorot", "he", "normal", "constant")
 DTYPES = ("float64", "float32")   # what neuron values and weights can be computed in
+CORRUPTS = ("both", "tail", "head")   # which side of a triple a sampled negative replaces (kbc)
 
 DEFAULT_PROFILE = "neuralogic"
 
@@ -66,6 +68,9 @@ class Settings:
     init_value: float = 0.1             # for init="constant"
     seed: int = 0
     select_every: int = 10              # model selection: keep the best of every k-th epoch (0: off)
+    # knowledge-base completion (``kbc``, docs/kb.md): negatives per positive triple, drawn every epoch
+    negatives: int | str = 0            # 0: off (every query as written) | K | "all" (every corruption)
+    corrupt: str = "both"               # "both" | "tail" | "head"
     # execution
     threads: int = 0                    # BLAS threads for the planned products (0: the library's default)
     dtype: str = "float64"              # "float64" (the reference's) | "float32" (faster, for wide models)
@@ -77,6 +82,9 @@ class Settings:
             problem = _problem(field.name, value)
             if problem is not None:
                 raise SettingError(field.name, value, problem)
+        if self.loss == "softmax" and self.negatives == 0:
+            raise SettingError("loss", self.loss, "needs sampled negatives (negatives K or all): it is a softmax over "
+                                                  "a positive triple and its negatives")
 
     def replace(self, **changes) -> "Settings":
         unknown = set(changes) - {f.name for f in dataclasses.fields(self)}
@@ -89,6 +97,7 @@ class Settings:
 CHOICES: dict[str, tuple[str, ...]] = {
     "duplicate_facts": DUPLICATE_FACTS, "missing_queries": MISSING_QUERIES, "cycles": CYCLES, "lift": LIFTS,
     "prune": PRUNE_MODES, "loss": LOSSES, "optimizer": OPTIMIZERS, "init": INITIALIZERS, "dtype": DTYPES,
+    "corrupt": CORRUPTS,
 }
 #: the role of each function setting, whose names are the ops' own (``ops.lookup``)
 FUNCTIONS = {"atom_activation": TRANSFORMATION, "rule_activation": TRANSFORMATION, "aggregation": AGGREGATION,
@@ -111,6 +120,9 @@ def _problem(name: str, value) -> str | None:
             return f"must be a {FUNCTIONS[name]} function ({error.message.partition('; ')[2]})"
     if name in MINIMUM and (not isinstance(value, Integral) or isinstance(value, bool) or value < MINIMUM[name]):
         return f"must be a whole number of at least {MINIMUM[name]}"
+    if name == "negatives" and value != "all" and (not isinstance(value, Integral) or isinstance(value, bool)
+                                                   or value < 0):
+        return "must be 0 (off), a whole number of negatives per positive, or all"
     if name == "max_memory":
         try:
             memory_limit(value)

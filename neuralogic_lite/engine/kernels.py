@@ -144,24 +144,22 @@ def sample_losses(outputs, output_start, targets, target_start, code, factor):
 
 # ----------------------------------------------------------------------------- optimizer
 @njit(cache=True)
-def _append(out, size, w):
-    if size == out.shape[0]:
-        bigger = np.empty(2 * size, np.int64)
-        for i in range(size):   # not a slice assignment: that compiles numba's broadcasting (seconds)
-            bigger[i] = out[i]
-        out = bigger
-    out[size] = w
-    return out, size + 1
-
-
-@njit(cache=True)
 def sample_weights(samples, kinds, offsets, input_start, edge_weight, weight_count):
     """CSR of the weights each sample's network uses (the optimizer updates exactly those, as
-    the reference does: zero gradients included, absent weights untouched)."""
+    the reference does: zero gradients included, absent weights untouched).  Two passes: the
+    first bounds the size, so the second writes without growing a buffer."""
     count = samples.output.shape[0]
+    bound = 0
+    for position in range(samples.neurons.shape[0]):
+        v = samples.neurons[position]
+        kind = kinds[v]
+        if kind == FACT:
+            bound += 1
+        elif kind == WEIGHTED_ATOM or kind == WEIGHTED_RULE:
+            bound += 1 + input_start[v + 1] - input_start[v]
     seen = np.full(weight_count, -1, np.int64)
     start = np.zeros(count + 1, np.int64)
-    out = np.empty(max(weight_count, 16), np.int64)
+    out = np.empty(bound, np.int64)
     size = 0
     for s in range(count):
         for position in range(samples.start[s], samples.start[s + 1]):
@@ -172,14 +170,16 @@ def sample_weights(samples, kinds, offsets, input_start, edge_weight, weight_cou
             w = offsets[v]
             if w >= 0 and seen[w] != s:
                 seen[w] = s
-                out, size = _append(out, size, w)
+                out[size] = w
+                size += 1
             if kind == FACT:
                 continue
             for e in range(input_start[v], input_start[v + 1]):
                 w = edge_weight[e]
                 if w >= 0 and seen[w] != s:
                     seen[w] = s
-                    out, size = _append(out, size, w)
+                    out[size] = w
+                    size += 1
         start[s + 1] = size
     return start, out[:size].copy()
 

@@ -43,6 +43,7 @@ from .functions import (
 
 FACT, NEGATION, AGGREGATION = int(Kind.FACT), int(Kind.NEGATION), int(Kind.AGGREGATION)
 WEIGHTED_ATOM, WEIGHTED_RULE = int(Kind.WEIGHTED_ATOM), int(Kind.WEIGHTED_RULE)
+ATOM, RULE = int(Kind.ATOM), int(Kind.RULE)
 AVG, SUM, MAX, MIN, COUNT = int(Op.AVG), int(Op.SUM), int(Op.MAX), int(Op.MIN), int(Op.COUNT)
 CONCAT, PRODUCT, ELPRODUCT, CROSSSUM, COSSIM = int(Op.CONCAT), int(Op.PRODUCT), int(Op.ELPRODUCT), \
     int(Op.CROSSSUM), int(Op.COSSIM)
@@ -599,6 +600,22 @@ def _forward_neurons(neurons, first, last, net, params, values, pre, ws, learns,
                 uv = U(vs)
                 for j in range(um):
                     values[uv + j] = lane[ub + j] * scale
+        elif lanes is None and op == ELPRODUCT and (kind == RULE or kind == ATOM):
+            # an unweighted element-wise product (the score of KB embedding models, one per
+            # triple): inline, in the order ``_combine`` multiplies, without gathering the inputs
+            uv, un = U(vs), U(n)
+            for j in range(un):
+                values[uv + j] = 1.0
+            for e in range(input_start[v], input_start[v + 1]):
+                xs = plan[e, PLAN_XS]
+                if plan[e, PLAN_XN] == n:
+                    ux = U(xs)
+                    for j in range(un):
+                        values[uv + j] *= values[ux + j]
+                else:
+                    t = values[xs]
+                    for j in range(un):
+                        values[uv + j] *= t
         elif lanes is None and general is not None:   # numba leaves this out of the width-W pass (which
             count = _gather(v, net, params, values, ws)   # hands such neurons over) and of sums-only networks
             _combine(op, count, ws, values[vs:vs + n], n)
@@ -729,6 +746,36 @@ def _backward_neurons(neurons, first, last, net, params, values, pre, grads, pgr
                 for i in range(U(m)):
                     grads[uv + i] = 0.0
         if kind == FACT or kind == NEGATION:
+            continue
+        if lanes is None and op == ELPRODUCT and (kind == RULE or kind == ATOM):
+            # the inline product of the forward pass: each input gets g times the others, multiplied
+            # in the order ``_combine_backward`` multiplies them
+            # (the product of the others goes through ws.gp, which holds at least this neuron's
+            # inputs, so that each loop over the elements vectorizes)
+            others = ws.gp
+            un = U(n)
+            for e in range(input_start[v], input_start[v + 1]):
+                for j in range(un):
+                    others[j] = g[j]
+                for h in range(input_start[v], input_start[v + 1]):
+                    if h != e:
+                        hs = U(plan[h, PLAN_XS])
+                        if plan[h, PLAN_XN] == n:
+                            for j in range(un):
+                                others[j] *= values[hs + j]
+                        else:
+                            t = values[hs]
+                            for j in range(un):
+                                others[j] *= t
+                xs = U(plan[e, PLAN_XS])
+                if plan[e, PLAN_XN] == n:
+                    for j in range(un):
+                        grads[xs + j] += others[j]
+                else:
+                    acc = 0.0
+                    for j in range(un):
+                        acc += others[j]
+                    grads[xs] += acc
             continue
         if op != SUM and op != AVG:
             if lanes is None and general is not None:
@@ -978,7 +1025,10 @@ def lanes_of(net: Net):
     neurons that sum or average, or None (run-time widths only) when there are none or it is
     above ``MOST_LANES``."""
     summing = np.isin(net.reducer, (SUM, AVG)) & ~np.isin(net.kind, (FACT, NEGATION))
+    summing |= (net.reducer == ELPRODUCT) & np.isin(net.kind, (RULE, ATOM))   # inline in the run-time-width pass
     widths = np.diff(net.value_start)[summing]
+    if (widths > 1).any():      # scalars run in any width's lanes: they choose it only when alone
+        widths = widths[widths > 1]
     common = int(np.bincount(widths).argmax()) if widths.size else 0
     return (0.0,) * common if 0 < common <= MOST_LANES else None
 

@@ -16,7 +16,7 @@ from ..network.graph import NeuralGraph
 from ..network.weights import WeightTable
 from ..settings import DTYPES
 from . import kernels
-from .neuron import Net, Params, edge_plan, general_of, lanes_of, learning_neurons, workspace
+from .neuron import PLAN_XN, PLAN_XS, Net, Params, edge_plan, general_of, lanes_of, learning_neurons, workspace
 from .plan import PRODUCT_MIN, PRODUCT_MIN_BATCHED, plan_space, product_edges
 
 
@@ -37,7 +37,8 @@ def params_of(weights: WeightTable, values: np.ndarray) -> Params:
 
 
 class Network:
-    """One graph with its buffers.  ``targets``: one array per sample (or None).  ``dtype``:
+    """One graph with its buffers.  ``targets``: one array per sample (or None), or already flat
+    as ``(values, start)`` (sample s's are ``values[start[s]:start[s + 1]]``).  ``dtype``:
     what neuron values and parameters are computed in (``DTYPES``); parameter vectors come
     and go as float64 either way, and sums, losses and optimizer state stay float64."""
 
@@ -65,13 +66,16 @@ class Network:
         self.values, self.pre, self.grads = (np.zeros(size, self.dtype) for _ in range(3))
         sizes = np.where(graph.output >= 0, (graph.rows * graph.cols)[np.maximum(graph.output, 0)], 0)
         self.output_start = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
-        targets = targets if targets is not None else [np.zeros(1)] * graph.sample_count
-        flat = [np.asarray(t, np.float64).ravel() for t in targets]
-        target_start = np.concatenate([[0], np.cumsum([t.size for t in flat])]).astype(np.int64)
+        if isinstance(targets, tuple):     # already flat: (values, CSR start), as many samples make them
+            flat_targets, target_start = (np.ascontiguousarray(a, d) for a, d in zip(targets, (np.float64, np.int64)))
+        else:
+            targets = targets if targets is not None else [np.zeros(1)] * graph.sample_count
+            flat = [np.asarray(t, np.float64).ravel() for t in targets]
+            target_start = np.concatenate([[0], np.cumsum([t.size for t in flat])]).astype(np.int64)
+            flat_targets = np.concatenate(flat) if flat else np.zeros(0)
         self.samples = kernels.Samples(np.ascontiguousarray(graph.sample_start, np.int64),
                                        np.ascontiguousarray(graph.sample_neurons, np.int32),
-                                       np.ascontiguousarray(graph.output, np.int64), target_start,
-                                       np.concatenate(flat) if flat else np.zeros(0))
+                                       np.ascontiguousarray(graph.output, np.int64), target_start, flat_targets)
         self._workspace = None
         self._sample_weights = None
         self._learns = None
@@ -116,12 +120,17 @@ class Network:
 
     def outputs(self, values: np.ndarray) -> list[np.ndarray]:
         """Every sample's output at parameters ``values`` (empty for samples without one)."""
+        return self._split(self.flat_outputs(values))
+
+    def flat_outputs(self, values: np.ndarray) -> np.ndarray:
+        """Every sample's output at parameters ``values``, flat: sample s's at
+        ``output_start[s]:output_start[s + 1]`` (for many samples: no array each)."""
         params = self.params(values)
         flat = np.zeros(self.output_start[-1])
         kernels.evaluate(self.samples, self.net, params, self.values, self.pre, self.workspace(params), flat,
                          self.output_start, self.plan, self.general)
         self._evaluated_at = values.copy()
-        return self._split(flat)
+        return flat
 
     def values_at(self, values: np.ndarray, neurons: np.ndarray | None = None) -> np.ndarray:
         """The value buffer (indexed by ``graph.value_start``) at parameters ``values``, with
@@ -223,6 +232,29 @@ class Network:
         self._batches = None          # the gradient buffer holds values now
         self._evaluated_at = values.copy()
         return pgrad, self.grads.astype(np.float64), losses
+
+    def rewire(self, edges: np.ndarray, sources: np.ndarray, sample_neurons: np.ndarray) -> None:
+        """Point ``edges`` at new ``sources`` (each of the size of the input it replaces) and give
+        the samples new neuron lists of the same lengths, in place: the neurons, the buffers and
+        the rest stay, so the next batch of queries of the same form needs no new Network (``kbc``
+        attaches each epoch's triples to its KB network so).  Not for a graph with planned products."""
+        graph, net = self.graph, self.net
+        if self._plans != (None, None):
+            raise NeuraLogicLiteError("rewire: this network runs planned products; make a new Network instead")
+        edges = np.asarray(edges, np.int64)
+        sources = np.asarray(sources, np.int64)
+        sizes = np.diff(graph.value_start)
+        if not np.array_equal(sizes[sources], net.edge_plan[edges, PLAN_XN]) or \
+                sample_neurons.shape != self.samples.neurons.shape:
+            raise NeuraLogicLiteError("rewire: the new inputs or sample lists differ in size from the old")
+        for array in {id(a): a for a in (graph.edge_src, net.edge_src)}.values():
+            array[edges] = sources
+        net.edge_plan[edges, PLAN_XS] = graph.value_start[sources]
+        for array in {id(a): a for a in (graph.sample_neurons, self.samples.neurons)}.values():
+            array[:] = sample_neurons
+        self._sample_weights = None
+        self._learns = None
+        self._evaluated_at = None
 
 
 def evaluator() -> Callable[[NeuralGraph, np.ndarray, "np.ndarray | None"], np.ndarray]:

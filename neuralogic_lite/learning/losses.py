@@ -15,7 +15,8 @@ from ..engine.kernels import CROSSENTROPY, MSE, SOFTENTROPY
 from ..errors import NeuraLogicLiteError
 
 #: the kernel code of each of ``settings.LOSSES`` but auto
-LOSSES = {"mse": MSE, "bce": SOFTENTROPY, "softentropy": SOFTENTROPY, "crossentropy": CROSSENTROPY}
+LOSSES = {"mse": MSE, "bce": SOFTENTROPY, "softentropy": SOFTENTROPY, "crossentropy": CROSSENTROPY,
+          "softmax": SOFTENTROPY}   # softmax: on the vector of a positive's and its negatives' logits (kbc)
 
 
 @dataclass(frozen=True)

@@ -68,6 +68,7 @@ def test_ground_saves_shards_that_train_and_eval_read_back(tmp_path):
     (("ground", *GCN, "--save", "shards"), "--save keeps shards built on a cluster"),
     (("train", *GCN, "--workers", "2", "--scheduler", "tcp://127.0.0.1:9"), "not both"),
     (("train", *GCN, "--workers", "0"), "0 is not in the range x>=1"),
+    (("train", *GCN, "--negatives", "2", "--workers", "2"), "--negatives and --eval-ranking run in this process"),
 ])
 def test_cluster_options_misused_exit_2(arguments, message):
     code, _, output = run(*arguments)
