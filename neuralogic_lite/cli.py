@@ -559,7 +559,7 @@ def train(inputs, profile_name, xval, val_examples, val_queries, test_examples, 
         nlite train mutagenesis/ --profile iclr2021 --xval 5 --quiet
     """
     from .experiment import cross_validate, run
-    from .io.results import check_directory, write_results_somewhere
+    from .io.results import write_results_somewhere
     eval_ranking = options.pop("eval_ranking")
     settings = _settings(profile_name, **options)
     if settings.negatives != 0 or eval_ranking:
@@ -568,19 +568,8 @@ def train(inputs, profile_name, xval, val_examples, val_queries, test_examples, 
                                    "and --scheduler")
         return _train_kb(inputs, settings, eval_ranking, xval, val_examples, val_queries, test_examples, test_queries,
                          out, overwrite, quiet, as_json)
-    if out is not None:
-        try:
-            check_directory(out, overwrite)
-        except InputError as error:
-            raise click.BadParameter(error.message, param_hint="'--out'") from None
-    template_path, examples, queries = _inputs(inputs)
-    template = _load_template(template_path)
-    if len(inputs) == 1:   # a directory: its standard validation and test files
-        found = standard_files(inputs[0])
-        val_examples = val_examples or found.val_examples
-        val_queries = val_queries or found.val_queries
-        test_examples = test_examples or found.test_examples
-        test_queries = test_queries or found.test_queries
+    template, examples, queries, val_examples, val_queries, test_examples, test_queries = _training_inputs(
+        inputs, out, overwrite, val_examples, val_queries, test_examples, test_queries)
     if xval and (workers or scheduler):
         raise click.UsageError("--xval runs in this process only; leave out --workers and --scheduler")
     with _LoadProgress(quiet) as loading, _cluster(workers, scheduler) as cluster:
@@ -627,14 +616,11 @@ def train(inputs, profile_name, xval, val_examples, val_queries, test_examples, 
         sys.exit(_INTERRUPT.exit_code)
 
 
-def _train_kb(inputs, settings, eval_ranking, xval, val_examples, val_queries, test_examples, test_queries, out,
-              overwrite, quiet, as_json) -> None:
-    """``train`` of a knowledge base with sampled negatives and/or filtered ranking (``kbc.run``,
-    docs/kb.md): one model, the same files, outputs and exit codes as ``train``."""
-    from .io.results import _clean, check_directory, write_results_somewhere
-    from .kbc import run
-    if xval:
-        raise click.UsageError("--negatives and --eval-ranking train one model: leave out --xval")
+def _training_inputs(inputs, out, overwrite, val_examples, val_queries, test_examples, test_queries) -> tuple:
+    """``--out`` checked, then the template read and the files of each set named (a directory's
+    standard validation and test files unless given): (template, examples, queries, validation
+    examples and queries, test examples and queries)."""
+    from .io.results import check_directory
     if out is not None:
         try:
             check_directory(out, overwrite)
@@ -646,6 +632,19 @@ def _train_kb(inputs, settings, eval_ranking, xval, val_examples, val_queries, t
         found = standard_files(inputs[0])
         val_examples, val_queries = val_examples or found.val_examples, val_queries or found.val_queries
         test_examples, test_queries = test_examples or found.test_examples, test_queries or found.test_queries
+    return template, examples, queries, val_examples, val_queries, test_examples, test_queries
+
+
+def _train_kb(inputs, settings, eval_ranking, xval, val_examples, val_queries, test_examples, test_queries, out,
+              overwrite, quiet, as_json) -> None:
+    """``train`` of a knowledge base with sampled negatives and/or filtered ranking (``kbc.run``,
+    docs/kb.md): one model, the same files, outputs and exit codes as ``train``."""
+    from .io.results import _clean, write_results_somewhere
+    from .kbc import run
+    if xval:
+        raise click.UsageError("--negatives and --eval-ranking train one model: leave out --xval")
+    template, examples, queries, val_examples, val_queries, test_examples, test_queries = _training_inputs(
+        inputs, out, overwrite, val_examples, val_queries, test_examples, test_queries)
     with _LoadProgress(quiet) as loading:
         samples = load_samples(examples, queries, loading.reading(examples))
         validation = load_samples(val_examples, val_queries, loading.reading(val_examples)) if val_examples else None
