@@ -131,6 +131,9 @@ class Cluster:
         worker).  ``progress(shards built, shards)`` is told as each one is done.  A folder of
         saved shards (``save``) in place of the examples file is loaded instead."""
         if (Path(files.examples) / MANIFEST).is_file():
+            if files.queries is not None:
+                raise ClusterError(f"{files.examples} holds built shards, their queries included: give no queries "
+                                   "file with it")
             return self.load(model, files.examples, progress)
         count = shards or max(1, len(self.workers))
         texts = (read_source(files.examples), read_source(files.queries) if files.queries is not None else None)
@@ -414,7 +417,7 @@ def _gradient(shard: Shard, template_values: np.ndarray, members: np.ndarray, le
             shard.values(template_values), members, np.concatenate([learnable, shard.tail_learnable]), loss_code,
             loss_factor)
         template_weights = touched[touched < shard.template_count]    # the driver steps those only
-        return pgrad[:shard.template_size], template_weights, elements, losses[members]
+        return pgrad[:shard.template_size], template_weights, elements, losses
 
 
 def _outputs(shard: Shard, template_values: np.ndarray) -> list[np.ndarray]:

@@ -158,5 +158,7 @@ def test_saved_shards_refuse_another_template_or_other_settings(cluster, tmp_pat
         cluster.build(other, SampleFiles(tmp_path / "shards"))
     with pytest.raises(ClusterError, match=r"built with other settings: lift 'structural' \(now 'none'\)"):
         cluster.build(Model.from_file(FAMILY[0], _settings(8, lift="none")), SampleFiles(tmp_path / "shards"))
+    with pytest.raises(ClusterError, match="holds built shards, their queries included"):
+        cluster.build(model, SampleFiles(tmp_path / "shards", FAMILY[2]))
     trainer = Model.from_file(FAMILY[0], _settings(4, learning_rate=0.5, optimizer="sgd"))   # training may differ
     assert cluster.build(trainer, SampleFiles(tmp_path / "shards")).graph.sample_count == 64

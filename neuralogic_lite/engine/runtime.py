@@ -198,27 +198,28 @@ class Network:
                        loss_factor: float) -> tuple[np.ndarray, np.ndarray, int, np.ndarray]:
         """One minibatch's part without a step, as the epochs compute it: (dL/dparameters
         summed over ``members``, the ids of the weights they use, their target elements (-1:
-        a loss is not finite), every sample's loss (those of ``members`` filled)).  What is as
-        large as the graph is kept between calls, so a call costs its batch."""
+        a loss is not finite), the members' losses).  What is as large as the graph or the
+        samples is kept between calls, so a call costs its batch."""
         params, learns, sample_weights = self._ready(values, learnable)
-        if self._batches is None:     # (stamps, the last mark, a buffer of neuron ids)
-            self._batches = [np.zeros(self.graph.neuron_count, np.int64), 0, np.empty(self.graph.neuron_count,
-                                                                                        np.int32)]
+        if self._batches is None:     # stamps, the last mark, a buffer of neuron ids, losses, outputs
+            neurons = self.graph.neuron_count
+            self._batches = [np.zeros(neurons, np.int64), 0, np.empty(neurons, np.int32),
+                             np.zeros(self.graph.sample_count), np.zeros(self.output_start[-1])]
             self.grads[:] = 0.0       # the backward passes leave it zero from here on
         self._batches[1] += 1
+        stamp, mark, buffer, losses, outputs = self._batches
+        members = np.ascontiguousarray(members, np.int64)
         pgrad = np.zeros(values.shape)
         weights = len(self.graph.weights)
         touched, touched_ids = np.zeros(weights, np.int8), np.zeros(weights, np.int64)
-        losses = np.zeros(self.graph.sample_count)
         plan = self._plans[1]
         elements, count = kernels.batch_gradient(
-            np.ascontiguousarray(members, np.int64), self.samples, self.net, params, loss_code, loss_factor,
-            self.values, self.pre, self.grads, pgrad, self.workspace(params), *sample_weights, touched, touched_ids,
-            losses, np.zeros(self.output_start[-1]), self.output_start, learns, self._lanes(plan), plan,
-            self.general, self._batches[0], self._batches[1], self._batches[2])
+            members, self.samples, self.net, params, loss_code, loss_factor, self.values, self.pre, self.grads,
+            pgrad, self.workspace(params), *sample_weights, touched, touched_ids, losses, outputs, self.output_start,
+            learns, self._lanes(plan), plan, self.general, stamp, mark, buffer)
         if elements < 0:
             self._batches = None      # stopped half way: the gradients are not all consumed
-        return pgrad, touched_ids[:count].copy(), int(elements), losses
+        return pgrad, touched_ids[:count].copy(), int(elements), losses[members]
 
     def gradients(self, values: np.ndarray, loss_code: int, loss_factor: float,
                   which: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
