@@ -604,18 +604,25 @@ def _forward_neurons(neurons, first, last, net, params, values, pre, ws, learns,
             # an unweighted element-wise product (the score of KB embedding models, one per
             # triple): inline, in the order ``_combine`` multiplies, without gathering the inputs
             uv, un = U(vs), U(n)
-            for j in range(un):
-                values[uv + j] = 1.0
-            for e in range(input_start[v], input_start[v + 1]):
-                xs = plan[e, PLAN_XS]
-                if plan[e, PLAN_XN] == n:
-                    ux = U(xs)
-                    for j in range(un):
-                        values[uv + j] *= values[ux + j]
-                else:
-                    t = values[xs]
-                    for j in range(un):
-                        values[uv + j] *= t
+            e0 = input_start[v]
+            if input_start[v + 1] - e0 == 3 and plan[e0, PLAN_XN] == n and plan[e0 + 1, PLAN_XN] == n and \
+                    plan[e0 + 2, PLAN_XN] == n:   # three vectors (DistMult's): one pass, the same products
+                a, b, c = U(plan[e0, PLAN_XS]), U(plan[e0 + 1, PLAN_XS]), U(plan[e0 + 2, PLAN_XS])
+                for j in range(un):
+                    values[uv + j] = values[a + j] * values[b + j] * values[c + j]
+            else:
+                for j in range(un):
+                    values[uv + j] = 1.0
+                for e in range(e0, input_start[v + 1]):
+                    xs = plan[e, PLAN_XS]
+                    if plan[e, PLAN_XN] == n:
+                        ux = U(xs)
+                        for j in range(un):
+                            values[uv + j] *= values[ux + j]
+                    else:
+                        t = values[xs]
+                        for j in range(un):
+                            values[uv + j] *= t
         elif lanes is None and general is not None:   # numba leaves this out of the width-W pass (which
             count = _gather(v, net, params, values, ws)   # hands such neurons over) and of sums-only networks
             _combine(op, count, ws, values[vs:vs + n], n)
@@ -754,7 +761,17 @@ def _backward_neurons(neurons, first, last, net, params, values, pre, grads, pgr
             # inputs, so that each loop over the elements vectorizes)
             others = ws.gp
             un = U(n)
-            for e in range(input_start[v], input_start[v + 1]):
+            e0 = input_start[v]
+            if input_start[v + 1] - e0 == 3 and plan[e0, PLAN_XN] == n and plan[e0 + 1, PLAN_XN] == n and \
+                    plan[e0 + 2, PLAN_XN] == n:   # three vectors, as in the forward pass: one pass
+                a, b, c = U(plan[e0, PLAN_XS]), U(plan[e0 + 1, PLAN_XS]), U(plan[e0 + 2, PLAN_XS])
+                for j in range(un):
+                    gj, xa, xb, xc = g[j], values[a + j], values[b + j], values[c + j]
+                    grads[a + j] += gj * xb * xc
+                    grads[b + j] += gj * xa * xc
+                    grads[c + j] += gj * xa * xb
+                continue
+            for e in range(e0, input_start[v + 1]):
                 for j in range(un):
                     others[j] = g[j]
                 for h in range(input_start[v], input_start[v + 1]):
@@ -955,6 +972,20 @@ def edge_plan(kind, value_start, input_start, edge_src, edge_weight, wstart, wro
     plan = np.empty((edge_src.shape[0], 4), np.int32 if small else np.int64)
     _fill_plan(kind, value_start, input_start, edge_src, edge_weight, wstart, wrows, wcols, plan)
     return plan
+
+
+@njit(cache=True)
+def repoint(edge_src, plan, value_start, edges, sources):
+    """Point ``edges`` at ``sources`` in ``edge_src`` and the plan, in place; False, with
+    nothing changed, if a source's size differs from the input it replaces."""
+    for i in range(edges.shape[0]):
+        x = sources[i]
+        if value_start[x + 1] - value_start[x] != plan[edges[i], PLAN_XN]:
+            return False
+    for i in range(edges.shape[0]):
+        edge_src[edges[i]] = sources[i]
+        plan[edges[i], PLAN_XS] = value_start[sources[i]]
+    return True
 
 
 @njit(cache=True)

@@ -16,7 +16,7 @@ from ..network.graph import NeuralGraph
 from ..network.weights import WeightTable
 from ..settings import DTYPES
 from . import kernels
-from .neuron import PLAN_XN, PLAN_XS, Net, Params, edge_plan, general_of, lanes_of, learning_neurons, workspace
+from .neuron import Net, Params, edge_plan, general_of, lanes_of, learning_neurons, repoint, workspace
 from .plan import PRODUCT_MIN, PRODUCT_MIN_BATCHED, plan_space, product_edges
 
 
@@ -242,15 +242,12 @@ class Network:
         graph, net = self.graph, self.net
         if self._plans != (None, None):
             raise NeuraLogicLiteError("rewire: this network runs planned products; make a new Network instead")
-        edges = np.asarray(edges, np.int64)
-        sources = np.asarray(sources, np.int64)
-        sizes = np.diff(graph.value_start)
-        if not np.array_equal(sizes[sources], net.edge_plan[edges, PLAN_XN]) or \
-                sample_neurons.shape != self.samples.neurons.shape:
+        if sample_neurons.shape != self.samples.neurons.shape or \
+                not repoint(net.edge_src, net.edge_plan, graph.value_start, np.asarray(edges, np.int64),
+                            np.asarray(sources, np.int64)):
             raise NeuraLogicLiteError("rewire: the new inputs or sample lists differ in size from the old")
-        for array in {id(a): a for a in (graph.edge_src, net.edge_src)}.values():
-            array[edges] = sources
-        net.edge_plan[edges, PLAN_XS] = graph.value_start[sources]
+        if graph.edge_src is not net.edge_src:
+            graph.edge_src[edges] = sources
         for array in {id(a): a for a in (graph.sample_neurons, self.samples.neurons)}.values():
             array[:] = sample_neurons
         self._sample_weights = None

@@ -373,9 +373,10 @@ def leaf_supports(inputs: np.ndarray, first: np.ndarray, q: int) -> tuple[np.nda
     leaf twice gives its value twice, and the backward pass, which consumes a neuron's gradient,
     passes it on once; so every epoch's lists have the same lengths (``Network.rewire``)."""
     t_count, k = inputs.shape
-    table = np.concatenate([inputs, first[:, None] + np.arange(q)], axis=1)
-    start = np.arange(t_count + 1, dtype=np.int64) * (k + q)
-    return start, table.astype(np.int32).ravel()
+    table = np.empty((t_count, k + q), np.int32)
+    table[:, :k] = inputs
+    table[:, k:] = first[:, None] + np.arange(q)
+    return np.arange(t_count + 1, dtype=np.int64) * (k + q), table.ravel()
 
 
 def slot_edges(pattern: QueryPattern, t_count: int) -> np.ndarray:
