@@ -218,12 +218,15 @@ class _Epoch:
     group_start: np.ndarray        # the samples of each positive's group (consecutive samples)
     batch: int                     # samples per optimizer step
     softmax: np.ndarray | None     # the triples of each sample (softmax), else None: a sample per triple
-    edges: np.ndarray | None = None     # the edges that read the KB, once the network was rewired
+    edges: np.ndarray | None = None     # once rewired: the edges that read the KB,
+    supports: np.ndarray | None = None  # and the samples' neuron lists (T, slots + copy)
 
 
-def _epoch(kb: KnowledgeBase, corruptor: Corruptor, settings, epoch: int) -> _Epoch:
+def _epoch(kb: KnowledgeBase, corruptor: Corruptor, settings, epoch: int,
+           rng: np.random.Generator | None = None) -> _Epoch:
     """The triples of one epoch: every positive followed by its negatives (a group), or with
-    ``negatives="all"`` and BCE the positives and every corruption once each."""
+    ``negatives="all"`` and BCE the positives and every corruption once each; with ``rng``,
+    the groups in a shuffled order (``_shuffled``)."""
     positives = corruptor.positives
     if settings.negatives == "all" and settings.loss != "softmax":
         triples = np.concatenate([positives, corruptor.all_corruptions()])
@@ -234,7 +237,8 @@ def _epoch(kb: KnowledgeBase, corruptor: Corruptor, settings, epoch: int) -> _Ep
         target[:positives.shape[0]] = 1.0
         inputs, target = inputs[keep], target[keep]
         every = np.arange(target.shape[0] + 1)
-        return _Epoch(inputs, (target, every), every, settings.batch_size, None)
+        made = _Epoch(inputs, (target, every), every, settings.batch_size, None)
+        return made if rng is None else _shuffled(made, rng)
     if settings.negatives == "all":
         start, negatives = corruptor.groups()
     else:
@@ -242,26 +246,29 @@ def _epoch(kb: KnowledgeBase, corruptor: Corruptor, settings, epoch: int) -> _Ep
         negatives = corruptor.sample(k, settings.seed, epoch).reshape(-1, 3)
         start = np.arange(positives.shape[0] + 1, dtype=np.int64) * k
     inputs = kb.inputs(negatives)
-    keep = (inputs >= 0).all(axis=1)               # corruptions the KB cannot answer are no candidates
-    if keep.all() and settings.negatives != "all":     # each positive, then its negatives
+    p = positives.shape[0]
+    uniform = settings.negatives != "all" and (inputs.size == 0 or inputs.min() >= 0)
+    if uniform:     # each positive, then its K negatives: the groups shuffled by one gather of P rows
         counts = np.diff(start)
-        k = int(settings.negatives)
-        all_inputs = np.concatenate([kb.inputs(positives)[:, None, :],
-                                     inputs.reshape(positives.shape[0], k, -1)], axis=1).reshape(-1, inputs.shape[1])
+        grouped = np.concatenate([kb.inputs(positives)[:, None, :], inputs.reshape(p, int(settings.negatives), -1)],
+                                 axis=1)
+        all_inputs = (grouped[rng.permutation(p)] if rng is not None else grouped).reshape(-1, inputs.shape[1])
     else:
-        groups = np.repeat(np.arange(positives.shape[0]), np.diff(start))[keep]
-        counts = np.bincount(groups, minlength=positives.shape[0])
-        order = np.argsort(np.concatenate([np.arange(positives.shape[0]), groups]), kind="stable")
+        keep = (inputs >= 0).all(axis=1)           # corruptions the KB cannot answer are no candidates
+        groups = np.repeat(np.arange(p), np.diff(start))[keep]
+        counts = np.bincount(groups, minlength=p)
+        order = np.argsort(np.concatenate([np.arange(p), groups]), kind="stable")
         all_inputs = np.concatenate([kb.inputs(positives), inputs[keep]])[order]
-    group_start = np.zeros(positives.shape[0] + 1, np.int64)
+    group_start = np.zeros(p + 1, np.int64)
     np.cumsum(1 + counts, out=group_start[1:])
     target = np.zeros(group_start[-1])
     target[group_start[:-1]] = 1.0
     if settings.loss == "softmax":     # a sample per group: the softmax over its logits, the positive's first
-        return _Epoch(all_inputs, (target, group_start), np.arange(positives.shape[0] + 1), settings.batch_size,
-                      group_start)
-    per_step = settings.batch_size * (1 + int(settings.negatives))
-    return _Epoch(all_inputs, (target, np.arange(target.shape[0] + 1)), group_start, per_step, None)
+        made = _Epoch(all_inputs, (target, group_start), np.arange(p + 1), settings.batch_size, group_start)
+    else:
+        per_step = settings.batch_size * (1 + int(settings.negatives))
+        made = _Epoch(all_inputs, (target, np.arange(target.shape[0] + 1)), group_start, per_step, None)
+    return made if rng is None or uniform else _shuffled(made, rng)
 
 
 def _order(group_start: np.ndarray, rng: np.random.Generator | None) -> np.ndarray:
@@ -313,9 +320,7 @@ def epoch_network(model: Model, kb: KnowledgeBase, corruptions: Corruptor, epoch
     to walk its samples; with ``rng``, its groups shuffled (``_shuffled``).  ``last``, the
     previous epoch's, is rewired in place when the new triples have its form (the same
     groups, one sample per triple, leaf KB inputs): no new Network each epoch."""
-    made = _epoch(kb, corruptions, model.settings, epoch)
-    if rng is not None:
-        made = _shuffled(made, rng)
+    made = _epoch(kb, corruptions, model.settings, epoch, rng)
     pattern = kb.pattern
     if last is not None and made.softmax is None and last[1].softmax is None and pattern.leaf_slots and \
             last[0].plan is None and last[1].inputs.shape == made.inputs.shape and \
@@ -323,9 +328,14 @@ def epoch_network(model: Model, kb: KnowledgeBase, corruptions: Corruptor, epoch
                                                                                      made.targets[0]):
         network = last[0]
         t_count = made.inputs.shape[0]
-        first = pattern.base.neuron_count + np.arange(t_count, dtype=np.int64) * pattern.size
-        made.edges = last[1].edges if last[1].edges is not None else slot_edges(pattern, t_count)
-        network.rewire(made.edges, slot_sources(pattern, made.inputs), leaf_supports(made.inputs, first, pattern.size)[1])
+        if last[1].edges is None:
+            first = pattern.base.neuron_count + np.arange(t_count, dtype=np.int64) * pattern.size
+            made.edges = slot_edges(pattern, t_count)
+            made.supports = leaf_supports(made.inputs, first, pattern.size)[1].reshape(t_count, -1)
+        else:      # the same copies: only their KB inputs change
+            made.edges, made.supports = last[1].edges, last[1].supports
+            made.supports[:, :made.inputs.shape[1]] = made.inputs
+        network.rewire(made.edges, slot_sources(pattern, made.inputs), made.supports.ravel())
         return network, made
     graph = attach(pattern, made.inputs, made.softmax)
     return Network(graph, made.targets, model.settings.dtype), made

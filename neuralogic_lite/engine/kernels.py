@@ -234,12 +234,12 @@ def _step(opt, params, pgrad, touched, touched_ids, count, scale):
 
 
 # ----------------------------------------------------------------------------- epochs
-@njit(cache=True)
+@njit(cache=True, inline="always")   # a call passing the graph's arrays cost more than the seeding
 def _seed_output(s, samples, net, values, grads, outputs, output_start, losses, loss_code, loss_factor, scratch):
     """Record sample s's output and loss and add dL/doutput to its neuron's gradient; return the
     number of target elements (-1 when the loss is not finite).  ``scratch``: room for dL/doutput
     (at least the output's size; no allocation per sample).  One number against one target (a
-    triple's score, a class) takes no slices: their reference counting was most of its cost."""
+    triple's score, a class) takes no slices."""
     out = samples.output[s]
     vs = net.value_start[out]
     n = net.value_start[out + 1] - vs

@@ -181,6 +181,8 @@ def slot_atoms(slot: Slot, candidates: dict[int, np.ndarray]) -> np.ndarray:
 
 def slot_index(slot: Slot, triples: np.ndarray, sizes: dict[int, int]) -> np.ndarray:
     """Row of each triple's atom in ``slot_atoms`` (``triples``: candidate indices per position)."""
+    if len(slot.positions) == 1:      # the usual slot, entity(S): the candidate index itself
+        return triples[:, slot.positions[0]]
     index = np.zeros(triples.shape[0], np.int64)
     for p in slot.positions:
         index = index * sizes[p] + triples[:, p]
@@ -232,8 +234,10 @@ class QueryPattern:
 
     def inputs(self, triples: np.ndarray, sizes: dict[int, int]) -> np.ndarray:
         """(T, slots) the KB neuron each triple's copy reads from each slot (-1: missing)."""
-        return np.stack([table[slot_index(slot, triples, sizes)] for slot, table in zip(self.slots, self.tables)],
-                        axis=1) if self.slots else np.zeros((triples.shape[0], 0), np.int64)
+        out = np.empty((triples.shape[0], len(self.slots)), np.int64)
+        for k, (slot, table) in enumerate(zip(self.slots, self.tables)):
+            out[:, k] = table[slot_index(slot, triples, sizes)]
+        return out
 
 
 def extract(graph: NeuralGraph, rule_of: list[tuple[int, int, tuple[int, ...]]], rules: QueryRules, output: int,
