@@ -39,6 +39,7 @@ from .network.attach import (
     attach,
     extract,
     leaf_supports,
+    leaf_weights,
     query_rules,
     slot_atoms,
     slot_edges,
@@ -335,7 +336,8 @@ def epoch_network(model: Model, kb: KnowledgeBase, corruptions: Corruptor, epoch
         else:      # the same copies: only their KB inputs change
             made.edges, made.supports = last[1].edges, last[1].supports
             made.supports[:, :made.inputs.shape[1]] = made.inputs
-        network.rewire(made.edges, slot_sources(pattern, made.inputs), made.supports.ravel())
+        network.rewire(made.edges, slot_sources(pattern, made.inputs), made.supports.ravel(),
+                       leaf_weights(pattern, made.inputs))
         return network, made
     graph = attach(pattern, made.inputs, made.softmax)
     return Network(graph, made.targets, model.settings.dtype), made

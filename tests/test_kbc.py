@@ -9,6 +9,7 @@ import pytest
 
 from neuralogic_lite import kbc, load_samples
 from neuralogic_lite.datasets.kb import kb_files
+from neuralogic_lite.engine import kernels
 from neuralogic_lite.errors import SettingError, TemplateError
 from neuralogic_lite.language.symbols import CONSTANTS
 from neuralogic_lite.model import Model
@@ -143,6 +144,34 @@ def test_sampled_negatives_train_and_change_every_epoch(small_kb):
     assert not np.array_equal(before, model.values)
     losses = [h["loss"] for h in result.history[1:]]
     assert np.mean(losses[-5:]) < np.mean(losses[:5])
+
+
+@pytest.mark.parametrize("template", ["template.txt", "transe.txt"])
+def test_a_network_rewired_twice_equals_a_fresh_one_and_lists_its_weights_as_the_kernel(small_kb, template):
+    """The second rewiring rewrites only the KB inputs of the kept neuron lists, and hands the
+    network its samples' weights (``attach.leaf_weights``) instead of a pass over them."""
+    samples = _samples(small_kb)
+    model = Model.from_file(small_kb / template, profile(negatives=3, batch_size=4))
+    kb = kbc.prepare(model, samples)
+    positives = kbc.positives_of(samples)
+    corruptions = kbc.corruptor(kb, positives, positives, "both")
+    assert kb.pattern.leaf_slots
+    network, made = kbc.epoch_network(model, kb, corruptions, 1)
+    network, made = kbc.epoch_network(model, kb, corruptions, 2, (network, made))
+    assert made.edges is not None
+    rewired, _ = kbc.epoch_network(model, kb, corruptions, 3, (network, made))
+    fresh, _ = kbc.epoch_network(model, kb, corruptions, 3)
+    assert rewired is network
+    np.testing.assert_array_equal(rewired.graph.sample_neurons, fresh.graph.sample_neurons)
+    values = kb.parameters(model)
+    np.testing.assert_array_equal(rewired.gradients(values, kb.loss.code, kb.loss.factor)[0],
+                                  fresh.gradients(values, kb.loss.code, kb.loss.factor)[0])
+    net = rewired.net
+    listed = kernels.sample_weights(rewired.samples, net.kind, net.offset, net.input_start, net.edge_weight,
+                                    len(rewired.graph.weights))
+    kept = rewired._ready(values, np.ones(len(rewired.graph.weights), np.int8))[2]
+    np.testing.assert_array_equal(kept[0], listed[0])
+    np.testing.assert_array_equal(kept[1], listed[1])
 
 
 def test_filtered_ranking_equals_brute_force_distmult(small_kb):

@@ -234,11 +234,14 @@ class Network:
         self._evaluated_at = values.copy()
         return pgrad, self.grads.astype(np.float64), losses
 
-    def rewire(self, edges: np.ndarray, sources: np.ndarray, sample_neurons: np.ndarray) -> None:
+    def rewire(self, edges: np.ndarray, sources: np.ndarray, sample_neurons: np.ndarray,
+               sample_weights: tuple[np.ndarray, np.ndarray] | None = None) -> None:
         """Point ``edges`` at new ``sources`` (each of the size of the input it replaces) and give
         the samples new neuron lists of the same lengths, in place: the neurons, the buffers and
         the rest stay, so the next batch of queries of the same form needs no new Network (``kbc``
-        attaches each epoch's triples to its KB network so).  Not for a graph with planned products."""
+        attaches each epoch's triples to its KB network so).  ``sample_weights``: the new lists'
+        weights, as ``kernels.sample_weights`` gives them, when the caller knows them (else they
+        are listed again before training).  Not for a graph with planned products."""
         graph, net = self.graph, self.net
         if self._plans != (None, None):
             raise NeuraLogicLiteError("rewire: this network runs planned products; make a new Network instead")
@@ -250,7 +253,7 @@ class Network:
             graph.edge_src[edges] = sources
         for array in {id(a): a for a in (graph.sample_neurons, self.samples.neurons)}.values():
             array[:] = sample_neurons
-        self._sample_weights = None
+        self._sample_weights = sample_weights
         self._learns = None
         self._evaluated_at = None
 
