@@ -807,7 +807,7 @@ def draw(inputs, profile_name, sample, out, **options) -> None:
 @click.argument("model", metavar="MODEL")
 @click.option("--hidden", type=int, help="Width of the hidden layers (GNNs) [10].")
 @click.option("--layers", type=int, help="Message-passing layers (GNNs) [3].")
-@click.option("--dim", type=int, help="Embedding width (graphlets, distmult, transe).")
+@click.option("--dim", type=int, help="Embedding width (graphlets, distmult, transe, complex).")
 @click.option("--activation", help="Activation of the layers.")
 @click.option("--aggregation", help="Aggregation over neighbours.")
 @click.option("--readout", help="Aggregation over the atoms of a molecule.")
@@ -818,7 +818,7 @@ def draw(inputs, profile_name, sample, out, **options) -> None:
 @click.option("--relations", help="Knowledge-base models: comma-separated relations.")
 @_clean_errors
 def zoo(model, types_from, entities, relations, **options) -> None:
-    """Print a ready template: gcn, graphsage, gin, gatv2, rgcn, graphlets, distmult, transe.
+    """Print a ready template: gcn, graphsage, gin, gatv2, rgcn, graphlets, distmult, transe, complex.
 
     \b
     Examples:
@@ -829,7 +829,7 @@ def zoo(model, types_from, entities, relations, **options) -> None:
     from . import zoo as models
     from .datasets.molecules import MUTAGENESIS_ATOM_TYPES, MUTAGENESIS_BOND_TYPES
     kwargs = {k: v for k, v in options.items() if v is not None}
-    if model in ("distmult", "transe"):
+    if model in models.KB_MODELS:
         if not entities or not relations:
             raise InputError(f"{model} needs --entities and --relations (comma-separated)")
         kwargs.update(entities=entities.split(","), relations=relations.split(","))

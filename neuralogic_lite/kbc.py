@@ -324,7 +324,7 @@ def epoch_network(model: Model, kb: KnowledgeBase, corruptions: Corruptor, epoch
     made = _epoch(kb, corruptions, model.settings, epoch, rng)
     pattern = kb.pattern
     if last is not None and made.softmax is None and last[1].softmax is None and pattern.leaf_slots and \
-            last[0].plan is None and last[1].inputs.shape == made.inputs.shape and \
+            last[0].rewirable and last[1].inputs.shape == made.inputs.shape and \
             np.array_equal(last[1].group_start, made.group_start) and np.array_equal(last[1].targets[0],
                                                                                      made.targets[0]):
         network = last[0]
@@ -390,17 +390,40 @@ def fit(model: Model, kb: KnowledgeBase, positives: np.ndarray, known: np.ndarra
     return TrainResult(values.copy(), len(history) - 1, history, stopped)
 
 
+class Scorer:
+    """Scores candidate triples (candidate indices) at ``values``: the query's output (a logit
+    under BCE), -inf where the KB cannot answer one.  The network of the last call is kept and
+    rewired when the next call has as many answerable triples (ranking scores batches of one
+    size: building a network per batch cost half of it)."""
+
+    def __init__(self, model: Model, kb: KnowledgeBase, values: np.ndarray | None = None):
+        self.kb, self.dtype = kb, model.settings.dtype
+        self.values = kb.parameters(model) if values is None else values
+        self.network: Network | None = None
+        self.edges: np.ndarray | None = None
+
+    def __call__(self, candidates: np.ndarray) -> np.ndarray:
+        pattern = self.kb.pattern
+        inputs = self.kb.inputs(candidates)
+        ok = (inputs >= 0).all(axis=1)
+        out = np.full(candidates.shape[0], -np.inf)
+        if not ok.any():
+            return out
+        inputs = inputs[ok]
+        network = self.network
+        if network is not None and network.rewirable and network.graph.sample_count == inputs.shape[0]:
+            network.rewire(self.edges, slot_sources(pattern, inputs), network.samples.neurons)
+        else:
+            network = self.network = Network(attach(pattern, inputs, supports_needed=False), None, self.dtype)
+            self.edges = slot_edges(pattern, inputs.shape[0])
+        out[ok] = network.flat_outputs(self.values)
+        return out
+
+
 def scores(model: Model, kb: KnowledgeBase, candidates: np.ndarray, values: np.ndarray | None = None) -> np.ndarray:
     """The query's output (a logit under BCE) for every candidate triple (candidate indices);
     -inf where the KB cannot answer it."""
-    values = kb.parameters(model) if values is None else values
-    inputs = kb.inputs(candidates)
-    ok = (inputs >= 0).all(axis=1)
-    out = np.full(candidates.shape[0], -np.inf)
-    if ok.any():
-        graph = attach(kb.pattern, inputs[ok], supports_needed=False)
-        out[ok] = Network(graph, None, model.settings.dtype).flat_outputs(values)
-    return out
+    return Scorer(model, kb, values)(candidates)
 
 
 def rank(model: Model, kb: KnowledgeBase, test: np.ndarray, known: np.ndarray,
@@ -413,7 +436,7 @@ def rank(model: Model, kb: KnowledgeBase, test: np.ndarray, known: np.ndarray,
     values = kb.parameters(model)
     known_idx = np.concatenate([test_idx, known_indices(kb, known)])
     with blas_threads(model.settings.threads):
-        return filtered_ranking(lambda c: scores(model, kb, c, values), test_idx, known_idx,
+        return filtered_ranking(Scorer(model, kb, values), test_idx, known_idx,
                                 kb.entities.shape[0], kb.relations.shape[0], batch=batch)
 
 

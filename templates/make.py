@@ -32,7 +32,7 @@ def templates() -> dict[str, str]:
     kb = family_kb()
     made = {f"{name}.txt": zoo.write(name, **MOLECULES) for name in ("gcn", "graphsage", "gin", "gatv2", "rgcn")}
     made["graphlets.txt"] = zoo.write("graphlets", **MOLECULES)
-    made.update({f"{name}.txt": zoo.write(name, **kb, dim=5) for name in ("distmult", "transe")})
+    made.update({f"{name}.txt": zoo.write(name, **kb, dim=5) for name in zoo.KB_MODELS})
     return made
 
 

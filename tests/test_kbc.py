@@ -14,19 +14,20 @@ from neuralogic_lite.errors import SettingError, TemplateError
 from neuralogic_lite.language.symbols import CONSTANTS
 from neuralogic_lite.model import Model
 from neuralogic_lite.settings import profile
-from neuralogic_lite.zoo import transe
+from neuralogic_lite.zoo import complex_, transe
 
 
 @pytest.fixture(scope="module")
 def small_kb(tmp_path_factory):
     """A generated KB of 12 entities, 3 relations and 30 facts (DistMult of width 4), and the
-    same entities under TransE."""
+    same entities under TransE and ComplEx."""
     folder = tmp_path_factory.mktemp("kb")
     files = kb_files(12, 3, 30, seed=0, dim=4)
     for name, text in files.items():
         (folder / name).write_text(text)
     names = [f"e{i}" for i in range(12)]
     (folder / "transe.txt").write_text(transe(names, ["r0", "r1", "r2"], dim=4))
+    (folder / "complex.txt").write_text(complex_(names, ["r0", "r1", "r2"], dim=4))
     positives = "".join(line.split("  ")[0].strip() + "\n" for line in files["queries.txt"].splitlines()
                         if line.startswith("1.0"))
     (folder / "positives.txt").write_text(positives)
@@ -184,13 +185,7 @@ def test_filtered_ranking_equals_brute_force_distmult(small_kb):
     test = positives[::3]
     report, ranks = kbc.rank(model, kb, test, positives, batch=4)
 
-    values = kb.parameters(model)
-    graph = kb.pattern.base
-    vector = {}
-    for v in np.flatnonzero(graph.kind == 0):    # the fact neurons entity(e) and relation(r): their vectors
-        atom = graph.labels.atom(int(graph.origin[v, 0]), int(graph.origin[v, 1]))
-        w = int(graph.offset[v])
-        vector[atom[atom.index("(") + 1:-1]] = values[graph.weights.start[w]:graph.weights.start[w + 1]]
+    vector = _fact_vectors(kb, kb.parameters(model))     # entity(e) and relation(r)
     triples = [tuple(CONSTANTS[int(c)] for c in t) for t in positives.tolist()]
     known = set(triples)
     entities = sorted({t[0] for t in triples} | {t[2] for t in triples})
@@ -198,7 +193,8 @@ def test_filtered_ranking_equals_brute_force_distmult(small_kb):
     for side in (0, 2):
         for t in (tuple(CONSTANTS[int(c)] for c in row) for row in test.tolist()):
             def score(c):
-                return float(np.sum(vector[c[0]] * vector[c[1]] * vector[c[2]]))
+                return float(np.sum(vector[f"entity({c[0]})"] * vector[f"relation({c[1]})"] *
+                                    vector[f"entity({c[2]})"]))
             true = score(t)
             above = equal = 0
             for e in entities:
@@ -213,6 +209,38 @@ def test_filtered_ranking_equals_brute_force_distmult(small_kb):
     assert report["mrr"] == pytest.approx(np.mean(1 / np.array(brute)))
     for k in (1, 3, 10):
         assert report[f"hits@{k}"] == pytest.approx(np.mean(np.array(brute) <= k))
+
+
+def _fact_vectors(kb, values) -> dict[str, np.ndarray]:
+    """The value of every fact neuron of the KB network by its atom, e.g. ``entity_re(e3)``."""
+    graph = kb.pattern.base
+    out = {}
+    for v in np.flatnonzero(graph.kind == 0):
+        w = int(graph.offset[v])
+        out[graph.labels.atom(int(graph.origin[v, 0]), int(graph.origin[v, 1]))] = \
+            values[graph.weights.start[w]:graph.weights.start[w + 1]]
+    return out
+
+
+def test_complex_trains_with_negatives_and_scores_the_real_part_of_the_triple_product(small_kb):
+    """The zoo's ComplEx (four real products, one subtracted) attached per triple: its score is
+    Re(sum_k e_s[k] r[k] conj(e_o[k])) computed in numpy from the learned parts."""
+    samples = _samples(small_kb)
+    model = Model.from_file(small_kb / "complex.txt", profile(negatives=3, epochs=4, learning_rate=0.05))
+    kb = kbc.prepare(model, samples)
+    positives = kbc.positives_of(samples)
+    result = kbc.fit(model, kb, positives, positives)
+    assert np.isfinite(result.history[-1]["loss"])
+    vector = _fact_vectors(kb, kb.parameters(model))
+
+    def part(kind, name):
+        return vector[f"{kind}_re({name})"] + 1j * vector[f"{kind}_im({name})"]
+    corrupted = positives.copy()
+    corrupted[:, 2] = np.roll(corrupted[:, 2], 1)
+    triples = np.concatenate([positives, corrupted])
+    expected = [np.sum(part("entity", CONSTANTS[s]) * part("relation", CONSTANTS[r]) *
+                       np.conj(part("entity", CONSTANTS[o]))).real for s, r, o in triples.tolist()]
+    np.testing.assert_allclose(kbc.scores(model, kb, kb.indices(triples)), expected, rtol=1e-12, atol=1e-12)
 
 
 def test_settings_check_negatives_corrupt_and_softmax():

@@ -234,6 +234,11 @@ class Network:
         self._evaluated_at = values.copy()
         return pgrad, self.grads.astype(np.float64), losses
 
+    @property
+    def rewirable(self) -> bool:
+        """Whether ``rewire`` may repoint this network (it runs no planned products)."""
+        return self._plans == (None, None)
+
     def rewire(self, edges: np.ndarray, sources: np.ndarray, sample_neurons: np.ndarray,
                sample_weights: tuple[np.ndarray, np.ndarray] | None = None) -> None:
         """Point ``edges`` at new ``sources`` (each of the size of the input it replaces) and give
@@ -243,7 +248,7 @@ class Network:
         weights, as ``kernels.sample_weights`` gives them, when the caller knows them (else they
         are listed again before training).  Not for a graph with planned products."""
         graph, net = self.graph, self.net
-        if self._plans != (None, None):
+        if not self.rewirable:
             raise NeuraLogicLiteError("rewire: this network runs planned products; make a new Network instead")
         if sample_neurons.shape != self.samples.neurons.shape or \
                 not repoint(net.edge_src, net.edge_plan, graph.value_start, np.asarray(edges, np.int64),

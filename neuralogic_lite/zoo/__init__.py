@@ -13,13 +13,15 @@ from typing import Callable
 from ..errors import InputError
 from .gnn import gatv2, gcn, gin, graphsage, rgcn
 from .graphlets import graphlets
-from .kb import distmult, transe
+from .kb import complex_, distmult, transe
 
 MODELS: dict[str, Callable[..., str]] = {
     "gcn": gcn, "graphsage": graphsage, "gin": gin, "gatv2": gatv2, "rgcn": rgcn,   # molecules, message passing
     "graphlets": graphlets,                                                          # molecules, two-bond paths
-    "distmult": distmult, "transe": transe,                                          # knowledge-base triples
+    "distmult": distmult, "transe": transe, "complex": complex_,                     # knowledge-base triples
 }
+#: the models over knowledge-base triples (they take entities and relations)
+KB_MODELS = ("distmult", "transe", "complex")
 
 
 def write(name: str, **kwargs) -> str:
@@ -36,4 +38,5 @@ def write(name: str, **kwargs) -> str:
     return MODELS[name](**kwargs)
 
 
-__all__ = ["MODELS", "distmult", "gatv2", "gcn", "gin", "graphlets", "graphsage", "rgcn", "transe", "write"]
+__all__ = ["KB_MODELS", "MODELS", "complex_", "distmult", "gatv2", "gcn", "gin", "graphlets", "graphsage", "rgcn",
+           "transe", "write"]

@@ -19,6 +19,7 @@ MOLECULE_TEMPLATES = ["gcn", "graphsage", "gin", "gatv2", "rgcn", "graphlets"]
 DATA = {name: None for name in MOLECULE_TEMPLATES}
 DATA.update({"distmult": ("datasets/family/examples.txt", "datasets/family/link_queries.txt"),
              "transe": ("datasets/family/examples.txt", "datasets/family/link_queries.txt"),
+             "complex": ("datasets/family/examples.txt", "datasets/family/link_queries.txt"),
              "family": ("datasets/family/examples.txt", "datasets/family/queries.txt"),
              "xor": ("datasets/xor/examples.txt", None)})
 

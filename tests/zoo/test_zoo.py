@@ -14,7 +14,7 @@ from support import ROOT
 
 MOLECULES = {"atom_types": ("c_22", "h_3", "n_38", "o_40"), "bond_types": ("b_1", "b_2", "b_7")}
 KB = {"entities": ("ann", "bob", "carl"), "relations": ("parent", "sibling")}
-KWARGS = {name: (KB if name in ("distmult", "transe") else MOLECULES) for name in zoo.MODELS}
+KWARGS = {name: (KB if name in zoo.KB_MODELS else MOLECULES) for name in zoo.MODELS}
 
 
 def _make_script():
@@ -92,6 +92,11 @@ def test_kb_scorers_embed_every_entity_and_relation():
         assert embedded == {("entity", e) for e in KB["entities"]} | {("relation", r) for r in KB["relations"]}
         assert all(f.literal.weight.value.shape == (4,) for f in template.facts)
         assert any(r.head.name == "predict" and r.head.arity == 3 for r in template.rules)
+    template = parse_template(zoo.write("complex", **KB, dim=4))
+    embedded = {(f.literal.name, str(f.literal.terms[0])) for f in template.facts}
+    assert embedded == {(f"entity_{part}", e) for e in KB["entities"] for part in ("re", "im")} | \
+        {(f"relation_{part}", r) for r in KB["relations"] for part in ("re", "im")}
+    assert [r.head.name for r in template.rules] == ["predict"] * 4
 
 
 @pytest.mark.parametrize("name, kwargs, error", [
@@ -113,7 +118,7 @@ def test_bad_arguments_are_clear_errors(name, kwargs, error):
 def test_templates_folder_matches_make_py():
     made = _make_script().templates()
     assert set(made) == {"gcn.txt", "graphsage.txt", "gin.txt", "gatv2.txt", "rgcn.txt", "graphlets.txt",
-                         "distmult.txt", "transe.txt"}
+                         "distmult.txt", "transe.txt", "complex.txt"}
     for file, text in made.items():
         assert (ROOT / "templates" / file).read_text(encoding="utf-8") == text, f"run python templates/make.py ({file})"
 
