@@ -22,6 +22,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from .engine import kernels
 from .engine.runtime import Network
 from .engine.threads import blas_threads
 from .errors import NeuraLogicLiteError, TrainingError
@@ -39,7 +40,6 @@ from .network.attach import (
     attach,
     extract,
     leaf_supports,
-    leaf_weights,
     query_rules,
     slot_atoms,
     slot_edges,
@@ -337,10 +337,22 @@ def epoch_network(model: Model, kb: KnowledgeBase, corruptions: Corruptor, epoch
             made.edges, made.supports = last[1].edges, last[1].supports
             made.supports[:, :made.inputs.shape[1]] = made.inputs
         network.rewire(made.edges, slot_sources(pattern, made.inputs), made.supports.ravel(),
-                       leaf_weights(pattern, made.inputs))
+                       _leaf_weights(network, pattern, made.inputs))
         return network, made
     graph = attach(pattern, made.inputs, made.softmax)
     return Network(graph, made.targets, model.settings.dtype), made
+
+
+def _leaf_weights(network: Network, pattern: QueryPattern, inputs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The weight lists of ``network``'s samples once rewired to ``inputs`` (leaf KB neurons):
+    each triple's leaves' weights, then its copy's, which are the prototype's (in the network
+    too, among the KB neurons), as ``kernels.sample_weights`` lists them."""
+    net = network.net
+    prototype = kernels.Samples(np.array([0, pattern.size], np.int64), pattern.prototype.astype(np.int32),
+                                np.zeros(1, np.int64), np.zeros(2, np.int64), np.zeros(0))
+    own = kernels.sample_weights(prototype, net.kind, net.offset, net.input_start, net.edge_weight,
+                                 len(network.graph.weights))[1]
+    return kernels.leaf_sample_weights(np.ascontiguousarray(inputs, np.int64), net.kind, net.offset, own)
 
 
 def fit(model: Model, kb: KnowledgeBase, positives: np.ndarray, known: np.ndarray,

@@ -150,7 +150,7 @@ def test_sampled_negatives_train_and_change_every_epoch(small_kb):
 @pytest.mark.parametrize("template", ["template.txt", "transe.txt"])
 def test_a_network_rewired_twice_equals_a_fresh_one_and_lists_its_weights_as_the_kernel(small_kb, template):
     """The second rewiring rewrites only the KB inputs of the kept neuron lists, and hands the
-    network its samples' weights (``attach.leaf_weights``) instead of a pass over them."""
+    network its samples' weights (``kernels.leaf_sample_weights``) instead of a pass over them."""
     samples = _samples(small_kb)
     model = Model.from_file(small_kb / template, profile(negatives=3, batch_size=4))
     kb = kbc.prepare(model, samples)

@@ -191,6 +191,36 @@ def sample_weights(samples, kinds, offsets, input_start, edge_weight, weight_cou
 
 
 @njit(cache=True)
+def leaf_sample_weights(inputs, kinds, offsets, own):
+    """``sample_weights`` of samples that are each a row of leaf ``inputs`` followed by a copy
+    of one network whose weights are ``own`` (as ``sample_weights`` lists that network's): the
+    row's leaves' weights, then ``own``, each once.  A knowledge base rewires its triples to
+    new leaves every epoch; this lists their weights without a pass over the samples."""
+    t_count, k = inputs.shape
+    start = np.zeros(t_count + 1, np.int64)
+    out = np.empty(t_count * (k + own.shape[0]), np.int64)
+    size = 0
+    for t in range(t_count):
+        row = size
+        for c in range(k + own.shape[0]):
+            if c < k:
+                v = inputs[t, c]
+                if kinds[v] != FACT and kinds[v] != WEIGHTED_ATOM and kinds[v] != WEIGHTED_RULE:
+                    continue
+                w = offsets[v]
+            else:
+                w = own[c - k]
+            listed = w < 0
+            for i in range(row, size):
+                listed |= out[i] == w
+            if not listed:
+                out[size] = w
+                size += 1
+        start[t + 1] = size
+    return start, out[:size]
+
+
+@njit(cache=True)
 def _touch(s, weight_start, weight_ids, touched, touched_ids, count):
     for i in range(weight_start[s], weight_start[s + 1]):
         w = weight_ids[i]

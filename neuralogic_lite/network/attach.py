@@ -26,7 +26,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import NetworkError, TemplateError
-from ..jit import njit
 from ..language.ir import Constant, Literal, Negation, Rule, Template, Variable
 from ..language.symbols import PREDICATES
 from ..ops import Op
@@ -382,52 +381,6 @@ def leaf_supports(inputs: np.ndarray, first: np.ndarray, q: int) -> tuple[np.nda
     table[:, :k] = inputs
     table[:, k:] = first[:, None] + np.arange(q)
     return np.arange(t_count + 1, dtype=np.int64) * (k + q), table.ravel()
-
-
-def leaf_weights(pattern: QueryPattern, inputs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Each triple's weights as ``kernels.sample_weights`` lists them for the samples of
-    ``leaf_supports`` (CSR: its leaf inputs' weights, then its copy's, each once, in that
-    order), from the inputs alone: rewiring a network's triples then needs no pass over its
-    samples."""
-    weighted = (Kind.FACT, Kind.WEIGHTED_ATOM, Kind.WEIGHTED_RULE)
-    own: list[int] = []        # the copy's weights, as the kernel meets them
-    for j in range(pattern.size):
-        if pattern.kind[j] in weighted:
-            own.append(int(pattern.offset[j]))
-            if pattern.kind[j] != Kind.FACT:
-                own.extend(pattern.weight[pattern.input_start[j]:pattern.input_start[j + 1]].tolist())
-    own = list(dict.fromkeys(w for w in own if w >= 0))
-    base = pattern.base
-    return _leaf_weights(np.ascontiguousarray(inputs, np.int64), base.kind, base.offset, np.array(own, np.int64))
-
-
-@njit(cache=True)
-def _leaf_weights(inputs, kind, offset, own):
-    t_count, k = inputs.shape
-    start = np.zeros(t_count + 1, np.int64)
-    out = np.empty(t_count * (k + own.shape[0]), np.int64)
-    size = 0
-    for t in range(t_count):
-        row = size
-        for c in range(k + own.shape[0]):
-            if c < k:
-                v = inputs[t, c]
-                if kind[v] != FACT and kind[v] != WEIGHTED_ATOM and kind[v] != WEIGHTED_RULE:
-                    continue
-                w = offset[v]
-            else:
-                w = own[c - k]
-            listed = w < 0
-            for i in range(row, size):
-                listed |= out[i] == w
-            if not listed:
-                out[size] = w
-                size += 1
-        start[t + 1] = size
-    return start, out[:size]
-
-
-FACT, WEIGHTED_ATOM, WEIGHTED_RULE = int(Kind.FACT), int(Kind.WEIGHTED_ATOM), int(Kind.WEIGHTED_RULE)
 
 
 def slot_edges(pattern: QueryPattern, t_count: int) -> np.ndarray:
